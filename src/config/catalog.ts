@@ -1,0 +1,74 @@
+/**
+ * Fixed facts the platform relies on: supported versions, instance shapes, GPU AMI facts.
+ * This is the only place versions are pinned; stack files choose among these values.
+ */
+
+/** EKS Kubernetes versions this program is tested against (CKV_AWS_339: a supported version is pinned). */
+export const supportedKubernetesVersions = ["1.33", "1.34", "1.35"] as const;
+export type KubernetesVersion = (typeof supportedKubernetesVersions)[number];
+
+/** Shape of an EC2 instance type the node pools may use. */
+export interface InstanceShape {
+    vcpu: number;
+    memoryGiB: number;
+    /** NVIDIA GPUs per instance; 0 for CPU instances. */
+    gpus: number;
+}
+
+/**
+ * Instance types a node pool may use. A typed table rather than a free string, so a typo fails
+ * validation instead of `pulumi up`, and sizing maths (quotas, autoscaler templates, cost) have facts.
+ */
+export const instanceTypes = {
+    "t3.large": { vcpu: 2, memoryGiB: 8, gpus: 0 },
+    "t3.xlarge": { vcpu: 4, memoryGiB: 16, gpus: 0 },
+    "m6i.large": { vcpu: 2, memoryGiB: 8, gpus: 0 },
+    "m6i.xlarge": { vcpu: 4, memoryGiB: 16, gpus: 0 },
+    "m6i.2xlarge": { vcpu: 8, memoryGiB: 32, gpus: 0 },
+    "m6i.4xlarge": { vcpu: 16, memoryGiB: 64, gpus: 0 },
+    "m7i.large": { vcpu: 2, memoryGiB: 8, gpus: 0 },
+    "m7i.xlarge": { vcpu: 4, memoryGiB: 16, gpus: 0 },
+    "m7i.2xlarge": { vcpu: 8, memoryGiB: 32, gpus: 0 },
+    "m7i.4xlarge": { vcpu: 16, memoryGiB: 64, gpus: 0 },
+    "r6i.xlarge": { vcpu: 4, memoryGiB: 32, gpus: 0 },
+    "r6i.2xlarge": { vcpu: 8, memoryGiB: 64, gpus: 0 },
+    "c6i.xlarge": { vcpu: 4, memoryGiB: 8, gpus: 0 },
+    "c6i.2xlarge": { vcpu: 8, memoryGiB: 16, gpus: 0 },
+    "g5.xlarge": { vcpu: 4, memoryGiB: 16, gpus: 1 },
+    "g5.2xlarge": { vcpu: 8, memoryGiB: 32, gpus: 1 },
+    "g5.4xlarge": { vcpu: 16, memoryGiB: 64, gpus: 1 },
+    "g5.12xlarge": { vcpu: 48, memoryGiB: 192, gpus: 4 },
+    "g6.xlarge": { vcpu: 4, memoryGiB: 16, gpus: 1 },
+    "g6.2xlarge": { vcpu: 8, memoryGiB: 32, gpus: 1 },
+    "g6.4xlarge": { vcpu: 16, memoryGiB: 64, gpus: 1 },
+    "g6.12xlarge": { vcpu: 48, memoryGiB: 192, gpus: 4 },
+    "g6e.xlarge": { vcpu: 4, memoryGiB: 32, gpus: 1 },
+    "g6e.2xlarge": { vcpu: 8, memoryGiB: 64, gpus: 1 },
+} as const satisfies Record<string, InstanceShape>;
+export type InstanceType = keyof typeof instanceTypes;
+
+/** Instance families with NVIDIA GPUs that the NVIDIA AMI types support. */
+export const gpuInstanceFamilies = ["g5", "g6", "g6e"] as const;
+
+/** The family of an instance type: `g5.xlarge` → `g5`. */
+export function instanceFamily(instanceType: string): string {
+    return instanceType.split(".")[0];
+}
+
+/** True when every GPU node of this type carries NVIDIA GPUs. */
+export function isGpuInstanceType(instanceType: string): boolean {
+    return (gpuInstanceFamilies as readonly string[]).includes(instanceFamily(instanceType));
+}
+
+/** The taint every GPU pool carries so only pods that ask for GPUs land there (SPEC §2). */
+export const gpuTaint = { key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" } as const;
+
+/**
+ * EKS managed node group AMI types. AL2 AMIs end with Kubernetes 1.32, so CPU pools run AL2023
+ * and GPU pools the AL2023 NVIDIA variant, which ships the driver and container toolkit (not the
+ * device plugin, which the baseline installs).
+ */
+export const amiTypes = {
+    cpu: "AL2023_x86_64_STANDARD",
+    gpu: "AL2023_x86_64_NVIDIA",
+} as const;

@@ -1,0 +1,241 @@
+import { gpuTaint, isGpuInstanceType, instanceFamily } from "./catalog";
+import { ParsedConfig, Tier } from "./schema";
+
+/** One configuration problem: where it is, what was found, and the rule it breaks. */
+export interface ConfigProblem {
+    /** Dotted path below the config namespace, e.g. `nodePools.gpu.minSize`. */
+    path: string;
+    value: unknown;
+    rule: string;
+}
+
+type Rule = (c: ParsedConfig) => ConfigProblem[];
+
+const problem = (path: string, value: unknown, rule: string): ConfigProblem => ({ path, value, rule });
+const atLeast = (order: Tier, tier: Tier) => tierRank[tier] >= tierRank[order];
+const tierRank: Record<Tier, number> = { development: 0, staging: 1, production: 2 };
+
+/** Node pools: sizes are consistent, GPU pools are really GPU pools and vice versa. */
+const nodePoolRules: Rule = (c) =>
+    Object.entries(c.nodePools).flatMap(([name, p]) => {
+        const at = `nodePools.${name}`;
+        const out: ConfigProblem[] = [];
+        if (p.minSize > p.maxSize) out.push(problem(`${at}.minSize`, p.minSize, `must be ≤ maxSize (${p.maxSize})`));
+        if (p.desiredSize !== undefined && (p.desiredSize < p.minSize || p.desiredSize > p.maxSize)) {
+            out.push(problem(`${at}.desiredSize`, p.desiredSize, `must be between minSize (${p.minSize}) and maxSize (${p.maxSize})`));
+        }
+        const cpuTypes = p.instanceTypes.filter((t) => !isGpuInstanceType(t));
+        if (p.gpu && cpuTypes.length > 0) {
+            const families = [...new Set(cpuTypes.map(instanceFamily))].join(", ");
+            out.push(
+                problem(
+                    `${at}.instanceTypes`,
+                    p.instanceTypes,
+                    `a GPU pool needs NVIDIA GPU instance families (g5, g6, g6e); not ${families}`,
+                ),
+            );
+        }
+        if (!p.gpu && cpuTypes.length < p.instanceTypes.length) {
+            out.push(
+                problem(
+                    `${at}.instanceTypes`,
+                    p.instanceTypes,
+                    "GPU instance types belong in a pool with gpu: true (NVIDIA AMI and GPU taint)",
+                ),
+            );
+        }
+        const hasGpuTaint = p.taints.some((t) => t.key === gpuTaint.key && t.value === gpuTaint.value && t.effect === gpuTaint.effect);
+        if (p.gpu && !hasGpuTaint) {
+            out.push(
+                problem(`${at}.taints`, p.taints, `a GPU pool must carry the taint ${gpuTaint.key}=${gpuTaint.value}:${gpuTaint.effect}`),
+            );
+        }
+        return out;
+    });
+
+/** Network: zones belong to the region; production survives a zone loss. */
+const networkRules: Rule = (c) => {
+    const out: ConfigProblem[] = [];
+    c.network.availabilityZones.forEach((zone, i) => {
+        if (!new RegExp(`^${c.region}[a-z]$`).test(zone)) {
+            out.push(problem(`network.availabilityZones[${i}]`, zone, `must be a zone of region ${c.region}`));
+        }
+    });
+    if (new Set(c.network.availabilityZones).size !== c.network.availabilityZones.length) {
+        out.push(problem("network.availabilityZones", c.network.availabilityZones, "must not repeat a zone"));
+    }
+    const prefix = Number(c.network.vpcCidr.split("/")[1]);
+    if (prefix < 16 || prefix > 20) out.push(problem("network.vpcCidr", c.network.vpcCidr, "must have a prefix between /16 and /20"));
+    if (c.tier === "production") {
+        if (c.network.availabilityZones.length < 3) {
+            out.push(problem("network.availabilityZones", c.network.availabilityZones, "tier production needs at least 3 zones"));
+        }
+        if (c.network.natGateways !== "perAz")
+            out.push(problem("network.natGateways", c.network.natGateways, "tier production needs perAz NAT gateways"));
+        if (c.network.egress !== "restricted")
+            out.push(problem("network.egress", c.network.egress, "tier production needs restricted egress (no internet)"));
+    }
+    return out;
+};
+
+/** Cluster endpoint and encryption (CIS EKS 5.4.1/5.4.2, 5.3.1). */
+const clusterRules: Rule = (c) => {
+    const out: ConfigProblem[] = [];
+    c.cluster.publicAccessCidrs.forEach((cidr, i) => {
+        if (cidr.endsWith("/0"))
+            out.push(problem(`cluster.publicAccessCidrs[${i}]`, cidr, "must not open the API endpoint to the whole internet"));
+    });
+    if (c.cluster.endpointPublicAccess && c.cluster.publicAccessCidrs.length === 0) {
+        out.push(problem("cluster.publicAccessCidrs", [], "must list the CIDRs allowed when endpointPublicAccess is true"));
+    }
+    if (c.tier === "production" && c.cluster.endpointPublicAccess) {
+        out.push(problem("cluster.endpointPublicAccess", true, "tier production needs a private API endpoint"));
+    }
+    if (c.tier === "production" && !c.cluster.secretsEnvelopeEncryption) {
+        out.push(problem("cluster.secretsEnvelopeEncryption", false, "tier production needs KMS envelope encryption of Secrets"));
+    }
+    return out;
+};
+
+/** Namespaces: one workload namespace; GPU quota only where GPU nodes exist. */
+const namespaceRules: Rule = (c) => {
+    const out: ConfigProblem[] = [];
+    const workloads = Object.keys(c.namespaces).filter((n) => c.namespaces[n].kind === "workload");
+    if (workloads.length !== 1) out.push(problem("namespaces", workloads, "must define exactly one namespace of kind workload"));
+    const gpuPools = Object.values(c.nodePools).some((p) => p.gpu);
+    for (const [name, ns] of Object.entries(c.namespaces)) {
+        if (ns.quota.gpus > 0 && !gpuPools)
+            out.push(problem(`namespaces.${name}.quota.gpus`, ns.quota.gpus, "needs a node pool with gpu: true"));
+        if (ns.kind === "workload" && ns.podSecurity !== "restricted") {
+            out.push(problem(`namespaces.${name}.podSecurity`, ns.podSecurity, "a workload namespace must enforce restricted"));
+        }
+    }
+    return out;
+};
+
+/** PostgreSQL topology and backups (SECURITY.md 28). */
+const postgresRules: Rule = (c) => {
+    const pg = c.postgresql;
+    const out: ConfigProblem[] = [];
+    if (pg.synchronousReplicas > pg.instances - 1) {
+        out.push(problem("postgresql.synchronousReplicas", pg.synchronousReplicas, `must be ≤ instances - 1 (${pg.instances - 1})`));
+    }
+    for (const k of ["cpu", "memoryGiB"] as const) {
+        if (pg[k].request > pg[k].limit) out.push(problem(`postgresql.${k}.request`, pg[k].request, `must be ≤ limit (${pg[k].limit})`));
+    }
+    if (pg.backup.enabled && pg.backup.retentionDays === undefined) {
+        out.push(problem("postgresql.backup.retentionDays", undefined, "is required when backups are enabled"));
+    }
+    if (!pg.backup.enabled && pg.backup.retentionDays !== undefined) {
+        out.push(problem("postgresql.backup.retentionDays", pg.backup.retentionDays, "must be unset when backups are disabled"));
+    }
+    if (c.tier === "production") {
+        if (pg.instances < 3) out.push(problem("postgresql.instances", pg.instances, "tier production needs at least 3 instances"));
+        if (pg.synchronousReplicas < 1)
+            out.push(problem("postgresql.synchronousReplicas", pg.synchronousReplicas, "tier production needs a synchronous replica"));
+    }
+    if (atLeast("staging", c.tier) && !pg.backup.enabled) {
+        out.push(problem("postgresql.backup.enabled", false, `tier ${c.tier} needs backups`));
+    }
+    return out;
+};
+
+/** Object store: MinIO erasure coding needs four drives once distributed (SECURITY.md 29). */
+const objectStoreRules: Rule = (c) => {
+    const os = c.objectStore;
+    const drives = os.servers * os.drivesPerServer;
+    const out: ConfigProblem[] = [];
+    if (os.kind === "minio" && os.servers > 1 && drives < 4) {
+        out.push(
+            problem(
+                "objectStore.drivesPerServer",
+                os.drivesPerServer,
+                `distributed MinIO needs ≥ 4 drives in total (servers × drivesPerServer = ${drives})`,
+            ),
+        );
+    }
+    if (os.kind === "minio" && c.tier === "production" && os.servers < 4) {
+        out.push(problem("objectStore.servers", os.servers, "tier production needs ≥ 4 MinIO servers (or kind s3)"));
+    }
+    if (os.kind === "s3" && (os.servers !== 1 || os.drivesPerServer !== 1)) {
+        out.push(problem("objectStore.servers", os.servers, "servers and drivesPerServer apply to kind minio only"));
+    }
+    if (new Set(os.buckets).size !== os.buckets.length) out.push(problem("objectStore.buckets", os.buckets, "must not repeat a bucket"));
+    if (c.postgresql.backup.enabled && !os.buckets.includes("postgres-backups")) {
+        out.push(problem("objectStore.buckets", os.buckets, "must include postgres-backups when PostgreSQL backups are enabled"));
+    }
+    return out;
+};
+
+/** Secrets path, protection, monitoring and alerting per tier (SPEC §1). */
+const tierRules: Rule = (c) => {
+    const out: ConfigProblem[] = [];
+    if (atLeast("staging", c.tier) && c.secrets.mode !== "sealed") {
+        out.push(problem("secrets.mode", c.secrets.mode, `tier ${c.tier} needs sealed secrets`));
+    }
+    if (c.tier === "production" && !c.protectStatefulResources) {
+        out.push(problem("protectStatefulResources", false, "tier production must protect stateful resources"));
+    }
+    if (c.tier === "production" && !c.argocd.highAvailability) {
+        out.push(problem("argocd.highAvailability", false, "tier production needs highly available ArgoCD"));
+    }
+    if (c.argocd.highAvailability && (c.argocd.serverReplicas < 2 || c.argocd.repoServerReplicas < 2)) {
+        out.push(
+            problem("argocd.serverReplicas", c.argocd.serverReplicas, "highly available ArgoCD needs ≥ 2 server and repo-server replicas"),
+        );
+    }
+    if (atLeast("staging", c.tier) && c.monitoring.level !== "full") {
+        out.push(problem("monitoring.level", c.monitoring.level, `tier ${c.tier} needs full monitoring`));
+    }
+    if (c.tier === "production" && (c.monitoring.prometheusReplicas < 2 || c.monitoring.alertmanagerReplicas < 2)) {
+        out.push(
+            problem(
+                "monitoring.prometheusReplicas",
+                c.monitoring.prometheusReplicas,
+                "tier production needs ≥ 2 Prometheus and Alertmanager replicas",
+            ),
+        );
+    }
+    if (c.alerting.slack && !c.slackWebhookUrl) {
+        out.push(
+            problem(
+                "slackWebhookUrl",
+                undefined,
+                "is required when alerting.slack is set (pulumi config set --secret slackWebhookUrl ...)",
+            ),
+        );
+    }
+    if (c.alerting.pagerduty && !c.pagerdutyRoutingKey) {
+        out.push(
+            problem(
+                "pagerdutyRoutingKey",
+                undefined,
+                "is required when alerting.pagerduty is true (pulumi config set --secret pagerdutyRoutingKey ...)",
+            ),
+        );
+    }
+    if (c.tier === "production" && !c.alerting.pagerduty)
+        out.push(problem("alerting.pagerduty", false, "tier production pages on critical alerts"));
+    if (c.monitoring.level === "basic" && (c.alerting.slack || c.alerting.pagerduty)) {
+        out.push(problem("alerting", c.alerting, "basic monitoring sends no notifications"));
+    }
+    const breakGlass = Object.keys(c.accessEntries).filter((k) => c.accessEntries[k].role === "cluster-admin");
+    if (breakGlass.length > 1) out.push(problem("accessEntries", breakGlass, "at most one cluster-admin (break-glass) entry"));
+    return out;
+};
+
+/** Every cross-field rule, in the order problems are reported. */
+export const rules: readonly Rule[] = [
+    networkRules,
+    clusterRules,
+    nodePoolRules,
+    namespaceRules,
+    postgresRules,
+    objectStoreRules,
+    tierRules,
+];
+
+/** Runs every cross-field rule over a schema-valid config. */
+export function checkRules(config: ParsedConfig): ConfigProblem[] {
+    return rules.flatMap((rule) => rule(config));
+}

@@ -1,0 +1,195 @@
+import { z } from "zod";
+import { instanceTypes, supportedKubernetesVersions } from "./catalog";
+
+/**
+ * The strict schema of everything that differs between environments. Each top-level field is one
+ * stack config key in the `ml-platform` namespace (`aws:region` is read from the provider's
+ * namespace). Unknown keys are errors at every level. Cross-field rules live in `rules.ts`.
+ */
+
+const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const hostname = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const ipv4Cidr = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const quantity = /^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/;
+
+const cidr = z.string().regex(ipv4Cidr, "must be an IPv4 CIDR such as 10.0.0.0/16");
+const count = (min: number, max: number) => z.number().int(`must be a whole number`).min(min).max(max);
+const k8sName = z.string().regex(dnsLabel, "must be a DNS label: lowercase letters, digits and '-'");
+const kubeQuantity = z.string().regex(quantity, "must be a Kubernetes quantity such as 500m, 1, 256Mi or 2Gi");
+
+export const tiers = ["development", "staging", "production"] as const;
+
+const taint = z.strictObject({
+    key: z.string().min(1),
+    value: z.string(),
+    effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
+});
+
+const nodePool = z.strictObject({
+    /** What runs here; documentation for humans and the plan report. */
+    purpose: z.string().min(1),
+    instanceTypes: z
+        .array(z.enum(Object.keys(instanceTypes) as [keyof typeof instanceTypes]))
+        .min(1, "must list at least one instance type"),
+    minSize: count(0, 100),
+    maxSize: count(1, 100),
+    /** Initial size only: the cluster autoscaler owns the desired size afterwards. Default: minSize. */
+    desiredSize: count(0, 100).optional(),
+    diskSizeGiB: count(20, 2000).default(50),
+    capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"),
+    /** A GPU pool: NVIDIA AMI, GPU taint and labels, autoscaler scale-from-zero tags. */
+    gpu: z.boolean().default(false),
+    labels: z.record(z.string(), z.string()).default({}),
+    taints: z.array(taint).default([]),
+});
+
+const namespace = z.strictObject({
+    /** What the namespace is for: the workload namespace gets the design's RBAC roles. */
+    kind: z.enum(["workload", "monitoring", "mlops"]),
+    /** Pod Security Standards level enforced on the namespace. Default: restricted. */
+    podSecurity: z.enum(["restricted", "baseline", "privileged"]).default("restricted"),
+    quota: z.strictObject({
+        cpu: z.number().positive(),
+        memoryGiB: z.number().positive(),
+        gpus: count(0, 1000).default(0),
+        pods: count(1, 10000),
+        persistentVolumeClaims: count(0, 1000),
+        storageGiB: count(0, 100000),
+    }),
+    /** LimitRange defaults for containers that declare no requests or limits. */
+    containerDefaults: z
+        .strictObject({
+            cpuRequest: kubeQuantity,
+            memoryRequest: kubeQuantity,
+            cpuLimit: kubeQuantity,
+            memoryLimit: kubeQuantity,
+        })
+        .default({ cpuRequest: "100m", memoryRequest: "128Mi", cpuLimit: "1", memoryLimit: "1Gi" }),
+});
+
+const range = z.strictObject({ request: z.number().positive(), limit: z.number().positive() });
+
+export const configSchema = z.strictObject({
+    /** Environment name, used in resource names and the workload namespace `platform-<environment>`. */
+    environment: z.string().regex(/^[a-z][a-z0-9]{1,11}$/, "must be 2–12 lowercase letters or digits"),
+    /** The tier decides which guarantees are enforced (production: HA, no public endpoint, ...). */
+    tier: z.enum(tiers),
+    /** AWS region, from the provider's own `aws:region` key. */
+    region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as us-east-1"),
+    network: z.strictObject({
+        vpcCidr: cidr,
+        availabilityZones: z.array(z.string()).min(2, "must list at least 2 zones").max(6),
+        /** `perAz` survives the loss of a zone; `single` saves cost outside production. */
+        natGateways: z.enum(["single", "perAz"]),
+        /** Workload egress posture: open (in-cluster and internet), internet, or restricted (no internet). */
+        egress: z.enum(["open", "internet", "restricted"]),
+        flowLogRetentionDays: count(1, 3653).default(30),
+    }),
+    cluster: z.strictObject({
+        kubernetesVersion: z.enum(supportedKubernetesVersions),
+        endpointPublicAccess: z.boolean(),
+        publicAccessCidrs: z.array(cidr).default([]),
+        logRetentionDays: count(1, 3653),
+        /** KMS envelope encryption of Kubernetes Secrets. Cannot be switched off once on. */
+        secretsEnvelopeEncryption: z.boolean().default(true),
+    }),
+    nodePools: z.record(k8sName, nodePool).refine((pools) => Object.keys(pools).length > 0, "must define at least one node pool"),
+    namespaces: z.record(k8sName, namespace),
+    domain: z.string().regex(hostname, "must be a DNS name such as dev.internal.company.io"),
+    secrets: z.strictObject({
+        /** plain: Kubernetes Secrets; sealed: SealedSecrets sealed with the program's key. */
+        mode: z.enum(["plain", "sealed"]),
+    }),
+    postgresql: z.strictObject({
+        instances: count(1, 9),
+        synchronousReplicas: count(0, 8).default(0),
+        storageGiB: count(1, 65536),
+        cpu: range,
+        memoryGiB: range,
+        backup: z.strictObject({
+            enabled: z.boolean(),
+            /** Six-field cron (with seconds), as CloudNativePG's ScheduledBackup expects. */
+            schedule: z
+                .string()
+                .regex(/^(\S+\s+){5}\S+$/, "must be a six-field cron expression with seconds")
+                .default("0 0 2 * * *"),
+            retentionDays: count(1, 3650).optional(),
+        }),
+    }),
+    objectStore: z.strictObject({
+        kind: z.enum(["minio", "s3"]),
+        servers: count(1, 32).default(1),
+        drivesPerServer: count(1, 16).default(1),
+        volumeSizeGiB: count(1, 65536).default(100),
+        buckets: z
+            .array(z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "must be a valid bucket name"))
+            .min(1)
+            .default(["mlflow-artifacts", "postgres-backups", "models", "datasets"]),
+    }),
+    argocd: z.strictObject({
+        highAvailability: z.boolean(),
+        serverReplicas: count(1, 10),
+        repoServerReplicas: count(1, 10),
+        controllerShards: count(1, 10),
+        /** Identity-provider group that gets ArgoCD admin; everyone else is read-only. */
+        adminGroup: z.string().min(1),
+    }),
+    monitoring: z.strictObject({
+        level: z.enum(["basic", "full"]),
+        prometheusReplicas: count(1, 5),
+        alertmanagerReplicas: count(1, 5),
+        retentionDays: count(1, 400),
+        storageGiB: count(1, 10000),
+        grafanaStorageGiB: count(1, 1000).default(10),
+    }),
+    alerting: z
+        .strictObject({
+            /** Slack channel for alerts; the webhook URL is the secret key `slackWebhookUrl`. */
+            slack: z.strictObject({ channel: z.string().regex(/^#[a-z0-9_-]+$/, "must be a channel such as #alerts") }).optional(),
+            /** Page on critical alerts; the routing key is the secret key `pagerdutyRoutingKey`. */
+            pagerduty: z.boolean().default(false),
+        })
+        .default({ pagerduty: false }),
+    slackWebhookUrl: z.string().url("must be an https URL").optional(),
+    pagerdutyRoutingKey: z.string().min(20, "must be a PagerDuty Events v2 routing key").optional(),
+    /** IAM principals (roles) mapped to the design's Kubernetes roles through EKS access entries. */
+    accessEntries: z
+        .record(
+            k8sName,
+            z.strictObject({
+                principalArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "must be an IAM role ARN"),
+                role: z.enum(["platform-admin", "data-engineer", "data-analyst", "deployer", "cluster-admin"]),
+            }),
+        )
+        .default({}),
+    /** ECR repositories, keyed by repository name (prefixed with the environment). */
+    registries: z
+        .record(
+            k8sName,
+            z.strictObject({
+                untaggedExpiryDays: count(1, 365).default(14),
+                keepTaggedImages: count(1, 10000).default(50),
+            }),
+        )
+        .default({}),
+    gitops: z.strictObject({
+        repoUrl: z.string().regex(/^(https:\/\/|git@)[^\s]+$/, "must be an https:// or git@ repository URL"),
+        revision: z.string().min(1).default("main"),
+        /** Path of this environment's apps in the repository. Default: environments/<environment>. */
+        path: z.string().min(1).optional(),
+        autoSync: z.boolean(),
+    }),
+    /** Protect stateful resources (cluster, keys, registries, databases, buckets) from deletion. Default (Pulumi.yaml): true. */
+    protectStatefulResources: z.boolean(),
+});
+
+/** The raw (pre-default) shape of stack config, as written in `Pulumi.<stack>.yaml`. */
+export type RawConfig = z.input<typeof configSchema>;
+/** Parsed configuration with defaults applied. */
+export type ParsedConfig = z.output<typeof configSchema>;
+export type NodePoolConfig = ParsedConfig["nodePools"][string];
+export type NamespaceConfig = ParsedConfig["namespaces"][string];
+export type Tier = (typeof tiers)[number];
+
+/** Config keys whose values are secrets: they must be set with `pulumi config set --secret`. */
+export const secretConfigKeys = ["slackWebhookUrl", "pagerdutyRoutingKey"] as const;

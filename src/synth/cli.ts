@@ -1,0 +1,62 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { runStack } from "./mock-runtime";
+import { projectRoot, stackNames } from "./stack-files";
+import { summarize } from "./summary";
+
+/**
+ * Offline synth: `npm run synth -- --stack <dev|staging|prod> [--out DIR]`.
+ * Runs the program under the mock runtime (no cloud credentials, no Pulumi CLI) and writes the
+ * full plan as `DIR/resources.json` (default `out/<stack>/`).
+ */
+
+const usage = "usage: npm run synth -- --stack <name> [--out DIR]";
+
+export interface SynthArgs {
+    stack: string;
+    out: string;
+}
+
+/** Parses `--stack NAME [--out DIR]`; throws with the usage line on anything else. */
+export function parseArgs(argv: readonly string[], known = stackNames()): SynthArgs {
+    const values: Record<string, string> = {};
+    for (let i = 0; i < argv.length; i += 2) {
+        const flag = argv[i];
+        if ((flag !== "--stack" && flag !== "--out") || argv[i + 1] === undefined || argv[i + 1].startsWith("--")) {
+            throw new Error(`unexpected argument "${flag}"; ${usage}`);
+        }
+        values[flag.slice(2)] = argv[i + 1];
+    }
+    if (!values.stack) throw new Error(`--stack is required; ${usage}`);
+    if (!known.includes(values.stack))
+        throw new Error(`--stack "${values.stack}" has no Pulumi.${values.stack}.yaml; known: ${known.join(", ")}`);
+    return { stack: values.stack, out: path.resolve(values.out ?? path.join(projectRoot, "out", values.stack)) };
+}
+
+async function main(): Promise<number> {
+    let args: SynthArgs;
+    try {
+        args = parseArgs(process.argv.slice(2));
+    } catch (e) {
+        console.error((e as Error).message);
+        return 2;
+    }
+    const file = path.join(args.out, "resources.json");
+    const started = process.hrtime.bigint();
+    const run = await runStack(args.stack);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    fs.rmSync(file, { force: true });
+    if (run.error) {
+        console.error(run.error.message);
+        return 1;
+    }
+    fs.mkdirSync(args.out, { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(run.resources, null, 2) + "\n");
+    console.log(summarize(args.stack, run.resources));
+    console.log(`\nWrote ${path.relative(process.cwd(), file) || file} in ${seconds.toFixed(2)} s`);
+    return 0;
+}
+
+if (require.main === module) {
+    main().then((code) => process.exit(code));
+}

@@ -1,0 +1,71 @@
+/**
+ * The inventory: one record per registered resource, as written to `resources.json`, plus the
+ * pure helpers that query and summarise it (shared by synth, tests and reports).
+ */
+
+/** One registered resource, exactly the keys of `resources.json`. */
+export interface ResourceRecord {
+    urn: string;
+    type: string;
+    name: string;
+    /** URN of the parent resource; null for top-level resources. */
+    parent: string | null;
+    /** URNs this resource waits for (explicit dependsOn and those implied by its inputs). */
+    dependsOn: string[];
+    /** URN of the explicit provider, or null for the default provider. */
+    provider: string | null;
+    custom: boolean;
+    protect: boolean;
+    /** Inputs as sent to the engine, secrets replaced by "[secret]". */
+    inputs: Record<string, unknown>;
+}
+
+export const secretPlaceholder = "[secret]";
+export const unknownPlaceholder = "[unknown]";
+
+// Signatures of Pulumi's serialized special values (sdk/nodejs/runtime/rpc.ts).
+const specialSig = "4dabf18193072939515e22adb298388d";
+const secretSig = "1b47061264138c4ac30d75fd1eb44270";
+const resourceSig = "5cf8f73096256a8f31e491e813e4eb8e";
+const unknownValue = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * Turns a serialized property value into plain JSON: secrets become "[secret]" (whatever they
+ * wrap), unknowns "[unknown]", resource references their URN.
+ */
+export function toInventoryValue(value: unknown): unknown {
+    if (value === unknownValue) return unknownPlaceholder;
+    if (Array.isArray(value)) return value.map(toInventoryValue);
+    if (value === null || typeof value !== "object") return value;
+    const record = value as Record<string, unknown>;
+    if (record[specialSig] === secretSig) return secretPlaceholder;
+    if (record[specialSig] === resourceSig) return record.urn;
+    return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, toInventoryValue(v)]));
+}
+
+/** Resources of one type, in registration order. */
+export function ofType(resources: readonly ResourceRecord[], type: string): ResourceRecord[] {
+    return resources.filter((r) => r.type === type);
+}
+
+/** The single resource with this type and name; throws with the candidates when absent. */
+export function findResource(resources: readonly ResourceRecord[], type: string, name: string): ResourceRecord {
+    const found = resources.find((r) => r.type === type && r.name === name);
+    if (!found) {
+        const names = ofType(resources, type).map((r) => r.name);
+        throw new Error(`no ${type} named ${name}; present: ${names.join(", ") || "none"}`);
+    }
+    return found;
+}
+
+/** `type::name` of every resource, sorted: the identity snapshot that guards against renames. */
+export function identities(resources: readonly ResourceRecord[]): string[] {
+    return resources.map((r) => `${r.type}::${r.name}`).sort();
+}
+
+/** Resource counts by type, most frequent first, then by name. */
+export function countByType(resources: readonly ResourceRecord[]): [string, number][] {
+    const counts = new Map<string, number>();
+    for (const r of resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
+    return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}

@@ -1,0 +1,183 @@
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { fakeInvoke, fakeResourceState } from "./fake-state";
+import { ResourceRecord, toInventoryValue } from "./inventory";
+import { projectRoot, readStackConfig, StackConfig } from "./stack-files";
+
+/*
+ * Runs the real program (src/index.ts) under Pulumi's mock monitor and records every resource
+ * registration. The SDK's public `setMocks` hides what the engine would see (parent, dependencies,
+ * protect, provider), so we install a MockMonitor subclass with `setMockOptions` and reach two
+ * runtime internals: the feature flags `setMocks` sets on the store, and `waitForRPCs`, which
+ * tells us that every registration has finished.
+ */
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runtimeState = require("@pulumi/pulumi/runtime/state") as { getStore(): Record<string, unknown> };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+
+const stackType = "pulumi:pulumi:Stack";
+const programEntry = path.join(projectRoot, "src", "index.ts");
+const programDir = path.join(projectRoot, "src") + path.sep;
+
+/** The protobuf request the monitor receives (only the getters we use). */
+interface RegisterRequest {
+    getType(): string;
+    getName(): string;
+    getParent(): string;
+    getCustom(): boolean;
+    getProtect(): boolean | undefined;
+    getProvider(): string;
+    getDependenciesList(): string[];
+    getAdditionalsecretoutputsList(): string[];
+    getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+interface OutputsRequest {
+    getUrn(): string;
+    getOutputs(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+type Callback = (err: unknown, resp?: unknown) => void;
+
+class RecordingMonitor extends MockMonitor {
+    readonly records: ResourceRecord[] = [];
+    /** Outputs the engine would mark secret for the registration being handled right now. */
+    private secretOutputs: string[] = [];
+
+    constructor(region: string) {
+        super({
+            newResource: (args) => {
+                const result = fakeResourceState(args.type, args.name, args.inputs as Record<string, unknown>, region);
+                for (const key of this.secretOutputs) {
+                    if (result.state[key] !== undefined) result.state[key] = pulumi.secret(result.state[key]);
+                }
+                return result;
+            },
+            call: (args) => fakeInvoke(args.token, region),
+        });
+        // The base class computes URNs in a private method; ours must agree with it everywhere.
+        (this as unknown as { newUrn: RecordingMonitor["urnFor"] }).newUrn = (p, t, n) => this.urnFor(p, t, n);
+    }
+
+    /** Real URNs leave the root stack's type out of the parent chain; the stock mock does not. */
+    urnFor(parent: string, type: string, name: string): string {
+        const parentType = parent ? parent.split("::")[2] : "";
+        const qualified = parentType && parentType !== stackType ? `${parentType.split("$").pop()}$${type}` : type;
+        return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
+    }
+
+    /** The root stack's outputs as the engine receives them: secrets still marked. */
+    stackOutputs?: Record<string, unknown>;
+
+    registerResourceOutputs(req: OutputsRequest, callback: Callback): void {
+        if (req.getUrn().split("::")[2] === stackType) {
+            this.stackOutputs = toInventoryValue(req.getOutputs()?.toJavaScript() ?? {}) as Record<string, unknown>;
+        }
+        const base = MockMonitor.prototype as unknown as { registerResourceOutputs(r: OutputsRequest, cb: Callback): void };
+        base.registerResourceOutputs.call(this, req, callback);
+    }
+
+    registerResource(req: RegisterRequest, callback: Callback): Promise<void> {
+        const provider = req.getProvider();
+        this.records.push({
+            urn: this.urnFor(req.getParent(), req.getType(), req.getName()),
+            type: req.getType(),
+            name: req.getName(),
+            parent: req.getParent() || null,
+            dependsOn: [...new Set(req.getDependenciesList())].sort(),
+            // A provider reference is `<urn>::<id>`; the inventory keeps the URN.
+            provider: provider ? provider.slice(0, provider.lastIndexOf("::")) : null,
+            custom: req.getCustom(),
+            protect: req.getProtect() ?? false,
+            inputs: toInventoryValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+        });
+        // The engine marks additionalSecretOutputs secret; the stock mock does not. The base method
+        // calls newResource synchronously, before its first await, so this field is still ours then.
+        this.secretOutputs = req.getAdditionalsecretoutputsList();
+        const base = MockMonitor.prototype as unknown as { registerResource(r: RegisterRequest, cb: Callback): Promise<void> };
+        const pending = base.registerResource.call(this, req, callback);
+        this.secretOutputs = [];
+        return pending;
+    }
+}
+
+/** What one offline run of the program produced. */
+export interface StackRun {
+    stack: string;
+    /** Every resource the program registered, in registration order (the root stack excluded). */
+    resources: ResourceRecord[];
+    /** The stack outputs, resolved, secrets as "[secret]"; undefined when the program failed. */
+    outputs?: Record<string, unknown>;
+    /** The program's error (for example a ConfigError), if it failed. */
+    error?: Error;
+}
+
+export interface RunOptions {
+    /** Replace or remove (undefined) config keys after the stack files are read. Full keys. */
+    overrides?: Record<string, string | undefined>;
+}
+
+/**
+ * Runs the program for one stack with its real `Pulumi.yaml` defaults and `Pulumi.<stack>.yaml`.
+ * Each run loads a fresh copy of `src/` so that any number of stacks can run in one process.
+ */
+export async function runStack(stack: string, options: RunOptions = {}): Promise<StackRun> {
+    const { config, secretKeys } = withOverrides(readStackConfig(stack), options.overrides ?? {});
+    const region = config["aws:region"] ?? "us-east-1";
+    const monitor = new RecordingMonitor(region);
+    pulumi.runtime.setMockOptions(monitor, "ml-platform", stack, false);
+    Object.assign(runtimeState.getStore(), {
+        supportsSecrets: true,
+        supportsResourceReferences: true,
+        supportsOutputValues: false,
+        supportsDeletedWith: true,
+        supportsAliasSpecs: true,
+        supportsTransforms: false,
+    });
+    pulumi.runtime.setAllConfig(config, secretKeys);
+    for (const key of Object.keys(require.cache)) {
+        if (key.startsWith(programDir) && !key.includes(`${path.sep}synth${path.sep}`)) delete require.cache[key];
+    }
+
+    // A failing program also rejects promises inside the root stack resource that nobody awaits;
+    // the real language host absorbs them, so we do too, and report the first as the run's error.
+    const rejections: unknown[] = [];
+    const absorb = (reason: unknown) => rejections.push(reason);
+    const others = process.listeners("unhandledRejection");
+    process.removeAllListeners("unhandledRejection");
+    process.on("unhandledRejection", absorb);
+    let error: Error | undefined;
+    try {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports
+        await pulumi.runtime.runInPulumiStack(async () => require(programEntry));
+    } catch (e) {
+        error = toError(e);
+    }
+    await runtimeSettings.waitForRPCs();
+    await new Promise((resolve) => setImmediate(resolve));
+    process.off("unhandledRejection", absorb);
+    others.forEach((listener) => process.on("unhandledRejection", listener));
+    error ??= rejections.length > 0 ? toError(rejections[0]) : undefined;
+    const resources = monitor.records
+        .filter((r) => r.type !== stackType)
+        .map((r) => ({ ...r, parent: isStack(r.parent) ? null : r.parent }));
+    return { stack, resources, outputs: error ? undefined : monitor.stackOutputs, error };
+}
+
+function toError(e: unknown): Error {
+    return e instanceof Error ? e : new Error(String(e));
+}
+
+function isStack(urn: string | null): boolean {
+    return urn !== null && urn.split("::")[2] === stackType;
+}
+
+function withOverrides(base: StackConfig, overrides: Record<string, string | undefined>): StackConfig {
+    const config = { ...base.config };
+    for (const [key, value] of Object.entries(overrides)) {
+        if (value === undefined) delete config[key];
+        else config[key] = value;
+    }
+    return { config, secretKeys: base.secretKeys.filter((k) => k in config) };
+}

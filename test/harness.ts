@@ -1,0 +1,51 @@
+import { ConfigError, formatProblem } from "../src/config";
+import { runStack, StackRun } from "../src/synth/mock-runtime";
+import { readStackConfig } from "../src/synth/stack-files";
+
+/** Helpers shared by the tests: runs of the real program per stack, and config edits. */
+
+const runs = new Map<string, Promise<StackRun>>();
+
+/** The program's run for a stack with its unmodified stack file; memoised, the program is deterministic. */
+export function stackRun(stack: string): Promise<StackRun> {
+    if (!runs.has(stack)) runs.set(stack, runStack(stack));
+    return runs.get(stack)!;
+}
+
+/** Like {@link stackRun}, but fails the test if the program failed. */
+export async function successfulRun(stack: string): Promise<StackRun> {
+    const run = await stackRun(stack);
+    if (run.error) throw run.error;
+    return run;
+}
+
+type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/**
+ * Overrides for `runStack` that apply `edit` to the stack's config values. Keys are short
+ * (`nodePools`, `tier`) or namespaced (`aws:region`); setting a key to undefined removes it.
+ */
+export function editConfig(stack: string, edit: (values: Values) => void): Record<string, string | undefined> {
+    const { config } = readStackConfig(stack);
+    const values: Values = {};
+    for (const [key, raw] of Object.entries(config)) values[shortKey(key)] = /^[[{]/.test(raw) ? JSON.parse(raw) : raw;
+    const before = JSON.stringify(values);
+    edit(values);
+    if (JSON.stringify(values) === before) throw new Error("editConfig: the edit changed nothing");
+    const overrides: Record<string, string | undefined> = {};
+    for (const key of new Set([...Object.keys(config).map(shortKey), ...Object.keys(values)])) {
+        const value = values[key];
+        overrides[longKey(key)] = value === undefined ? undefined : typeof value === "string" ? value : JSON.stringify(value);
+    }
+    return overrides;
+}
+
+/** Runs the program with edited config and returns the formatted problems of the ConfigError it must throw. */
+export async function configProblems(stack: string, edit: (values: Values) => void): Promise<{ problems: string[]; run: StackRun }> {
+    const run = await runStack(stack, { overrides: editConfig(stack, edit) });
+    if (!ConfigError.isInstance(run.error)) throw new Error(`expected a ConfigError, got ${run.error?.message ?? "success"}`);
+    return { problems: run.error.problems.map(formatProblem), run };
+}
+
+const shortKey = (key: string) => key.replace(/^ml-platform:/, "");
+const longKey = (key: string) => (key.includes(":") ? key : `ml-platform:${key}`);
