@@ -1,0 +1,48 @@
+import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * The stack-output contract: everything CI and application pipelines may read from a stack.
+ * Workflows are tested to read nothing else, and the README table is tested to match.
+ * Renaming or removing an output breaks consumers: add a new one and deprecate instead.
+ */
+
+export interface OutputSpec {
+    /** JSON shape of the value: a string, a list of strings, or an object keyed by name. */
+    type: "string" | "string[]" | "object";
+    /** Secret outputs are encrypted in state and shown as [secret]; read them with --show-secrets. */
+    secret: boolean;
+    description: string;
+}
+
+export const outputContract = {
+    environment: { type: "string", secret: false, description: "Environment name (dev, staging, prod)." },
+    awsRegion: { type: "string", secret: false, description: "AWS region of the stack." },
+    vpcId: { type: "string", secret: false, description: "VPC id." },
+    privateSubnetIds: { type: "string[]", secret: false, description: "Private subnet ids (nodes, internal load balancers)." },
+    clusterName: { type: "string", secret: false, description: "EKS cluster name (`aws eks update-kubeconfig --name`)." },
+    clusterEndpoint: { type: "string", secret: false, description: "Kubernetes API endpoint URL." },
+    kubeconfig: { type: "string", secret: true, description: "Kubeconfig that authenticates with `aws eks get-token`." },
+    oidcProviderArn: { type: "string", secret: false, description: "IAM OIDC provider of the cluster (IRSA)." },
+    nodePools: { type: "object", secret: false, description: "Node pools: name → { instanceTypes, minSize, maxSize, gpu }." },
+    registryUrls: { type: "object", secret: false, description: "ECR repositories: name → repository URL." },
+    ciPreviewRoleArn: { type: "string", secret: false, description: "IAM role GitHub Actions assumes for `pulumi preview` (read-only)." },
+    ciDeployRoleArn: { type: "string", secret: false, description: "IAM role GitHub Actions assumes for `pulumi up` (environment-scoped)." },
+    ciImagePushRoleArn: { type: "string", secret: false, description: "IAM role application pipelines assume to push to this environment's registries." },
+    gitopsRepoUrl: { type: "string", secret: false, description: "GitOps repository ArgoCD watches." },
+    gitopsPath: { type: "string", secret: false, description: "Path of this environment's applications in the GitOps repository." },
+} as const satisfies Record<string, OutputSpec>;
+
+export type OutputName = keyof typeof outputContract;
+
+/**
+ * Builds the stack's exports from exactly the contract's outputs, marking the secret ones secret
+ * so they can never appear in plain text in state, logs or CI.
+ */
+export function stackOutputs(values: { [K in OutputName]: pulumi.Input<unknown> }): Record<OutputName, pulumi.Output<unknown>> {
+    const result = {} as Record<OutputName, pulumi.Output<unknown>>;
+    for (const name of Object.keys(outputContract) as OutputName[]) {
+        const value = pulumi.output(values[name]);
+        result[name] = outputContract[name].secret ? pulumi.secret(value) : value;
+    }
+    return result;
+}
