@@ -1,6 +1,66 @@
+import { awsContext } from "./aws/context";
+import { CiRoles } from "./aws/ci-roles";
+import { Cluster } from "./aws/cluster";
+import { ClusterAddons } from "./aws/cluster-addons";
+import { Network } from "./aws/network";
+import { NodePools } from "./aws/node-pools";
+import { Registries } from "./aws/registries";
 import { loadConfig } from "./config";
+import { stackOutputs } from "./outputs";
 
-// Composition root. Config is validated before anything is registered: a bad stack file stops here.
+/*
+ * Composition root: the platform reads top to bottom like its architecture diagram
+ * (README.md). Config is validated before anything is registered.
+ */
 const config = loadConfig();
+const ctx = awsContext(config);
 
-export const environment = config.environment;
+// AWS: network → cluster → node pools → add-ons that need nodes; registries and CI roles beside them.
+const network = new Network("network", { ctx, network: config.network, clusterName: ctx.name });
+const cluster = new Cluster("cluster", {
+    ctx,
+    cluster: config.cluster,
+    accessEntries: config.accessEntries,
+    privateSubnetIds: network.privateSubnetIds,
+    logsKey: network.logsKey,
+});
+const nodePools = new NodePools("nodes", {
+    ctx,
+    pools: config.nodePools,
+    clusterName: cluster.name,
+    privateSubnetIds: network.privateSubnetIds,
+    dependsOn: cluster.networkAddons,
+});
+new ClusterAddons("addons", { ctx, cluster, nodeGroups: Object.values(nodePools.nodeGroups) });
+const registries = new Registries("registries", { ctx, registries: config.registries });
+const ci = new CiRoles("ci", {
+    ctx,
+    ci: config.ci,
+    environment: config.environment,
+    cluster: cluster.eks,
+    repositories: Object.values(registries.repositories),
+    registryKeyArn: registries.keyArn,
+});
+
+export = stackOutputs({
+    environment: config.environment,
+    awsRegion: config.region,
+    vpcId: network.vpcId,
+    privateSubnetIds: network.privateSubnetIds,
+    clusterName: cluster.name,
+    clusterEndpoint: cluster.endpoint,
+    kubeconfig: cluster.kubeconfig,
+    oidcProviderArn: cluster.oidc.arn,
+    nodePools: Object.fromEntries(
+        Object.entries(config.nodePools).map(([name, p]) => [
+            name,
+            { instanceTypes: p.instanceTypes, minSize: p.minSize, maxSize: p.maxSize, gpu: p.gpu },
+        ]),
+    ),
+    registryUrls: registries.urls,
+    ciPreviewRoleArn: ci.arns.preview,
+    ciDeployRoleArn: ci.arns.deploy,
+    ciImagePushRoleArn: ci.arns.imagePush,
+    gitopsRepoUrl: config.gitops.repoUrl,
+    gitopsPath: config.gitops.path,
+});

@@ -26,8 +26,16 @@ export const outputContract = {
     nodePools: { type: "object", secret: false, description: "Node pools: name → { instanceTypes, minSize, maxSize, gpu }." },
     registryUrls: { type: "object", secret: false, description: "ECR repositories: name → repository URL." },
     ciPreviewRoleArn: { type: "string", secret: false, description: "IAM role GitHub Actions assumes for `pulumi preview` (read-only)." },
-    ciDeployRoleArn: { type: "string", secret: false, description: "IAM role GitHub Actions assumes for `pulumi up` (environment-scoped)." },
-    ciImagePushRoleArn: { type: "string", secret: false, description: "IAM role application pipelines assume to push to this environment's registries." },
+    ciDeployRoleArn: {
+        type: "string",
+        secret: false,
+        description: "IAM role GitHub Actions assumes for `pulumi up` (environment-scoped).",
+    },
+    ciImagePushRoleArn: {
+        type: "string",
+        secret: false,
+        description: "IAM role application pipelines assume to push to this environment's registries.",
+    },
     gitopsRepoUrl: { type: "string", secret: false, description: "GitOps repository ArgoCD watches." },
     gitopsPath: { type: "string", secret: false, description: "Path of this environment's applications in the GitOps repository." },
 } as const satisfies Record<string, OutputSpec>;

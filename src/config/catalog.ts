@@ -72,3 +72,17 @@ export const amiTypes = {
     cpu: "AL2023_x86_64_STANDARD",
     gpu: "AL2023_x86_64_NVIDIA",
 } as const;
+
+/**
+ * EKS managed add-on versions for the pinned Kubernetes version. Pinned, never "latest", so a
+ * preview shows every add-on upgrade as a diff. Check `aws eks describe-addon-versions
+ * --kubernetes-version <v> --addon-name <name>` when moving the cluster version.
+ */
+export const eksAddonVersions = {
+    // Versions listed for Kubernetes 1.34 in the EKS add-on documentation and version tables (2026).
+    "vpc-cni": "v1.21.2-eksbuild.2",
+    "kube-proxy": "v1.34.6-eksbuild.2",
+    coredns: "v1.13.2-eksbuild.7",
+    "aws-ebs-csi-driver": "v1.62.0-eksbuild.1",
+    "eks-pod-identity-agent": "v1.3.10-eksbuild.3",
+} as const;

@@ -1,4 +1,14 @@
 export * from "./catalog";
-export { ConfigError, configKey, formatProblem, loadConfig, parseConfig, PlatformConfig, projectName } from "./load";
+export {
+    ConfigError,
+    configKey,
+    formatProblem,
+    loadConfig,
+    NamespaceConfig,
+    NodePoolConfig,
+    parseConfig,
+    PlatformConfig,
+    projectName,
+} from "./load";
 export { ConfigProblem } from "./rules";
-export { configSchema, NamespaceConfig, NodePoolConfig, RawConfig, secretConfigKeys, Tier, tiers } from "./schema";
+export { configSchema, RawConfig, secretConfigKeys, Tier, tiers } from "./schema";

@@ -16,6 +16,9 @@ export type PlatformConfig = DeepReadonly<Omit<ParsedConfig, SecretKey> & { gito
     readonly secretValues: Readonly<Partial<Record<SecretKey, pulumi.Output<string>>>>;
 };
 
+export type NodePoolConfig = PlatformConfig["nodePools"][string];
+export type NamespaceConfig = PlatformConfig["namespaces"][string];
+
 type DeepReadonly<T> = T extends (infer U)[]
     ? readonly DeepReadonly<U>[]
     : T extends object

@@ -10,6 +10,7 @@ import { instanceTypes, supportedKubernetesVersions } from "./catalog";
 const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const hostname = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const ipv4Cidr = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
+const githubRepo = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
 const quantity = /^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/;
 
 const cidr = z.string().regex(ipv4Cidr, "must be an IPv4 CIDR such as 10.0.0.0/16");
@@ -179,6 +180,25 @@ export const configSchema = z.strictObject({
         path: z.string().min(1).optional(),
         autoSync: z.boolean(),
     }),
+    /** Keyless CI: GitHub OIDC roles for preview, deploy and image push (SPEC §5). */
+    ci: z.strictObject({
+        /** This infrastructure repository, `owner/name`: its workflows preview and deploy the stack. */
+        githubRepository: z.string().regex(githubRepo, "must be owner/name"),
+        /** Application repositories whose main branch may push images to this environment's registries. */
+        appRepositories: z.array(z.string().regex(githubRepo, "must be owner/name")).default([]),
+        /** Create the account's GitHub OIDC provider here; false when bootstrap/ created it (the default). */
+        createGithubOidcProvider: z.boolean().default(false),
+        /** Pulumi state bucket made by bootstrap/. Default: ml-platform-pulumi-state-<account id>. */
+        stateBucket: z
+            .string()
+            .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name")
+            .optional(),
+        /** Alias of the secrets-provider KMS key made by bootstrap/. */
+        secretsKeyAlias: z
+            .string()
+            .regex(/^alias\/[\w/-]+$/, "must be a KMS alias such as alias/ml-platform-pulumi-secrets")
+            .default("alias/ml-platform-pulumi-secrets"),
+    }),
     /** Protect stateful resources (cluster, keys, registries, databases, buckets) from deletion. Default (Pulumi.yaml): true. */
     protectStatefulResources: z.boolean(),
 });
@@ -187,8 +207,6 @@ export const configSchema = z.strictObject({
 export type RawConfig = z.input<typeof configSchema>;
 /** Parsed configuration with defaults applied. */
 export type ParsedConfig = z.output<typeof configSchema>;
-export type NodePoolConfig = ParsedConfig["nodePools"][string];
-export type NamespaceConfig = ParsedConfig["namespaces"][string];
 export type Tier = (typeof tiers)[number];
 
 /** Config keys whose values are secrets: they must be set with `pulumi config set --secret`. */

@@ -33,6 +33,7 @@ const fakers: Record<string, Faker> = {
     "aws:ec2/launchTemplate:LaunchTemplate": () => ({ latestVersion: 1 }),
     "aws:cloudwatch/logGroup:LogGroup": (name, inputs, region) => ({ arn: arn("logs", region, `log-group:${inputs.name ?? name}`) }),
     "aws:ec2/vpc:Vpc": (name) => ({ defaultSecurityGroupId: `sg-default-${name}` }),
+    "aws:eks/nodeGroup:NodeGroup": (name) => ({ resources: [{ autoscalingGroups: [{ name: `eks-${name}-asg` }] }] }),
     "random:index/randomPassword:RandomPassword": (name) => ({ result: `offline-password-${name}` }),
 };
 
@@ -55,6 +56,13 @@ export function fakeInvoke(token: string, region: string): State {
             };
         case "aws:index/getPartition:getPartition":
             return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+        case "aws:iam/getSessionContext:getSessionContext":
+            return {
+                arn: `arn:aws:iam::${fakeAccountId}:role/offline-synth`,
+                issuerArn: `arn:aws:iam::${fakeAccountId}:role/offline-synth`,
+                issuerName: "offline-synth",
+                id: "offline-synth",
+            };
         case "aws:index/getRegion:getRegion":
             return { name: region, region, id: region, endpoint: `ec2.${region}.amazonaws.com` };
         default:
