@@ -32,6 +32,8 @@ interface RegisterRequest {
     getProvider(): string;
     getDependenciesList(): string[];
     getAdditionalsecretoutputsList(): string[];
+    getIgnorechangesList(): string[];
+    getRetainondelete(): boolean | undefined;
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 interface OutputsRequest {
@@ -42,6 +44,7 @@ type Callback = (err: unknown, resp?: unknown) => void;
 
 class RecordingMonitor extends MockMonitor {
     readonly records: ResourceRecord[] = [];
+    readonly options: Record<string, ResourceOptions> = {};
     /** Outputs the engine would mark secret for the registration being handled right now. */
     private secretOutputs: string[] = [];
 
@@ -92,6 +95,10 @@ class RecordingMonitor extends MockMonitor {
             protect: req.getProtect() ?? false,
             inputs: toInventoryValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
         });
+        this.options[this.records[this.records.length - 1].urn] = {
+            ignoreChanges: req.getIgnorechangesList(),
+            retainOnDelete: req.getRetainondelete() ?? false,
+        };
         // The engine marks additionalSecretOutputs secret; the stock mock does not. The base method
         // calls newResource synchronously, before its first await, so this field is still ours then.
         this.secretOutputs = req.getAdditionalsecretoutputsList();
@@ -102,11 +109,19 @@ class RecordingMonitor extends MockMonitor {
     }
 }
 
+/** Resource options the engine receives that `resources.json` does not carry. */
+export interface ResourceOptions {
+    ignoreChanges: string[];
+    retainOnDelete: boolean;
+}
+
 /** What one offline run of the program produced. */
 export interface StackRun {
     stack: string;
     /** Every resource the program registered, in registration order (the root stack excluded). */
     resources: ResourceRecord[];
+    /** Further options per resource URN (ignoreChanges, retainOnDelete), for tests. */
+    options: Record<string, ResourceOptions>;
     /** The stack outputs, resolved, secrets as "[secret]"; undefined when the program failed. */
     outputs?: Record<string, unknown>;
     /** The program's error (for example a ConfigError), if it failed. */
@@ -162,7 +177,7 @@ export async function runStack(stack: string, options: RunOptions = {}): Promise
     const resources = monitor.records
         .filter((r) => r.type !== stackType)
         .map((r) => ({ ...r, parent: isStack(r.parent) ? null : r.parent }));
-    return { stack, resources, outputs: error ? undefined : monitor.stackOutputs, error };
+    return { stack, resources, options: monitor.options, outputs: error ? undefined : monitor.stackOutputs, error };
 }
 
 function toError(e: unknown): Error {

@@ -1,0 +1,49 @@
+import { strict as assert } from "node:assert";
+import { ciSubjects, deployPolicy, imagePushStatements } from "../../src/aws/ci-roles";
+import { findResource } from "../../src/synth/inventory";
+import { successfulRun } from "../harness";
+
+const ci = {
+    githubRepository: "company/ml-platform",
+    appRepositories: ["company/web"],
+    createGithubOidcProvider: false,
+    secretsKeyAlias: "alias/k",
+};
+
+describe("aws/ci-roles", () => {
+    it("binds deploys to the GitHub Environment and previews to pull requests and main", () => {
+        assert.deepEqual(ciSubjects(ci, "prod"), {
+            preview: ["repo:company/ml-platform:pull_request", "repo:company/ml-platform:ref:refs/heads/main"],
+            deploy: ["repo:company/ml-platform:environment:prod"],
+            imagePush: ["repo:company/web:ref:refs/heads/main"],
+        });
+    });
+
+    it("never allows every action on every resource, and limits IAM to the environment's own names", () => {
+        const statements = deployPolicy("aws", "1", "ml-platform-prod").Statement;
+        for (const s of statements)
+            assert.ok(!(s.Action === "*" || (Array.isArray(s.Action) && s.Action.includes("*"))), JSON.stringify(s));
+        const iam = statements.find((s) => s.Action === "iam:*")!;
+        assert.ok((iam.Resource as string[]).every((r) => r.includes("ml-platform-prod-") || r.includes("oidc-provider/")));
+    });
+
+    it("lets the image-push role write only the given repositories", () => {
+        const statements = imagePushStatements(["arn:repo/a"], "arn:key");
+        assert.deepEqual(statements.find((s) => s.Sid === "PushToEnvironmentRepositories")!.Resource, ["arn:repo/a"]);
+        assert.deepEqual(
+            imagePushStatements([], "").map((s) => s.Sid),
+            ["Login"],
+        );
+    });
+
+    it("trusts the account's GitHub OIDC provider from bootstrap/ with the environment subject", async () => {
+        const { resources, outputs } = await successfulRun("staging");
+        const trust = JSON.parse(String(findResource(resources, "aws:iam/role:Role", "ci-deploy").inputs.assumeRolePolicy));
+        assert.equal(trust.Statement[0].Principal.Federated, "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com");
+        assert.equal(
+            trust.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"],
+            "repo:company/ml-platform:environment:staging",
+        );
+        assert.equal(outputs!.ciDeployRoleArn, "arn:aws:iam::123456789012:role/ml-platform-staging-ci-deploy");
+    });
+});

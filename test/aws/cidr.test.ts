@@ -1,0 +1,51 @@
+import { strict as assert } from "node:assert";
+import { formatCidr, maxZones, overlaps, parseCidr, planSubnets, subnet } from "../../src/aws/cidr";
+
+describe("aws/cidr", () => {
+    it("plans a /16 over three zones as the design expects", () => {
+        assert.deepEqual(planSubnets("10.30.0.0/16", ["a", "b", "c"]), [
+            { zone: "a", privateCidr: "10.30.0.0/19", publicCidr: "10.30.224.0/24" },
+            { zone: "b", privateCidr: "10.30.32.0/19", publicCidr: "10.30.225.0/24" },
+            { zone: "c", privateCidr: "10.30.64.0/19", publicCidr: "10.30.226.0/24" },
+        ]);
+    });
+
+    it("never overlaps and stays inside the VPC for every allowed prefix and zone count", () => {
+        for (let prefix = 16; prefix <= 20; prefix++) {
+            for (let zones = 1; zones <= maxZones; zones++) {
+                const vpc = `10.0.0.0/${prefix}`;
+                const cidrs = planSubnets(
+                    vpc,
+                    Array.from({ length: zones }, (_, i) => `z${i}`),
+                ).flatMap((p) => [p.privateCidr, p.publicCidr]);
+                for (const [i, a] of cidrs.entries()) {
+                    assert.ok(overlaps(vpc, a), `${a} is outside ${vpc}`);
+                    const { prefix: p } = parseCidr(a);
+                    assert.ok(p >= prefix && p <= 28, `${a} has an unusable size`);
+                    for (const b of cidrs.slice(i + 1)) assert.ok(!overlaps(a, b), `${a} overlaps ${b} in ${vpc} with ${zones} zones`);
+                }
+            }
+        }
+    });
+
+    it("refuses more zones than the plan holds", () => {
+        assert.throws(
+            () =>
+                planSubnets(
+                    "10.0.0.0/16",
+                    Array.from({ length: maxZones + 1 }, (_, i) => `z${i}`),
+                ),
+            /a plan needs 1 to 6 zones, got 7/,
+        );
+    });
+
+    it("rejects a CIDR with host bits and suggests the network address", () => {
+        assert.throws(() => parseCidr("10.0.1.0/16"), /has host bits set; did you mean 10\.0\.0\.0\/16\?/);
+    });
+
+    it("cuts and formats subnets, and refuses one past the end", () => {
+        assert.equal(subnet("10.0.0.0/16", 24, 255), "10.0.255.0/24");
+        assert.equal(formatCidr(parseCidr("192.168.4.0/22").base, 22), "192.168.4.0/22");
+        assert.throws(() => subnet("10.0.0.0/16", 24, 256), /holds 256 \/24 subnets, not 257/);
+    });
+});

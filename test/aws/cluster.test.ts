@@ -1,0 +1,104 @@
+import { strict as assert } from "node:assert";
+import { controlPlaneLogTypes } from "../../src/aws/cluster";
+import { eksAddonVersions } from "../../src/config";
+import { findResource, ofType, ResourceRecord } from "../../src/synth/inventory";
+import { readStackConfig } from "../../src/synth/stack-files";
+import { successfulRun } from "../harness";
+
+const eks = (resources: ResourceRecord[]) => findResource(resources, "aws:eks/cluster:Cluster", "cluster-eks");
+const stacks = ["dev", "staging", "prod"];
+
+describe("aws/cluster", () => {
+    for (const stack of stacks) {
+        it(`${stack}: version from config, secrets encrypted with a rotating KMS key, all five log types, access entries only`, async () => {
+            const { resources } = await successfulRun(stack);
+            const cluster = eks(resources).inputs as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+            const wantVersion = JSON.parse(readStackConfig(stack).config["ml-platform:cluster"]).kubernetesVersion;
+            assert.equal(cluster.version, wantVersion);
+            assert.deepEqual(cluster.encryptionConfig.resources, ["secrets"]);
+            const key = findResource(resources, "aws:kms/key:Key", "eks-secrets");
+            assert.equal(key.inputs.enableKeyRotation, true);
+            assert.match(cluster.encryptionConfig.provider.keyArn, /key\/eks-secrets-key-id$/);
+            assert.deepEqual(cluster.enabledClusterLogTypes, controlPlaneLogTypes);
+            assert.deepEqual(cluster.accessConfig, { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false });
+            assert.equal(cluster.vpcConfig.endpointPrivateAccess, true);
+            const logs = findResource(resources, "aws:cloudwatch/logGroup:LogGroup", "cluster-control-plane-logs");
+            assert.equal(logs.inputs.name, `/aws/eks/ml-platform-${stack}/cluster`);
+            assert.ok(eks(resources).dependsOn.includes(logs.urn), "the log group exists before the cluster writes to it");
+        });
+    }
+
+    it("keeps the prod endpoint private and dev's open only to the listed CIDRs", async () => {
+        assert.deepEqual(
+            [eks((await successfulRun("prod")).resources).inputs.vpcConfig].map((v: any) => [v.endpointPublicAccess, v.publicAccessCidrs]), // eslint-disable-line @typescript-eslint/no-explicit-any
+            [[false, undefined]],
+        );
+        const dev = eks((await successfulRun("dev")).resources).inputs.vpcConfig as {
+            endpointPublicAccess: boolean;
+            publicAccessCidrs: string[];
+        };
+        assert.equal(dev.endpointPublicAccess, true);
+        assert.deepEqual(dev.publicAccessCidrs, ["203.0.113.0/24"]);
+    });
+
+    it("writes key policies without wildcard principals", async () => {
+        for (const key of ofType((await successfulRun("prod")).resources, "aws:kms/key:Key")) {
+            const statements = JSON.parse(String(key.inputs.policy)).Statement as { Principal: Record<string, string> }[];
+            for (const s of statements)
+                assert.ok(!JSON.stringify(s.Principal).includes('"*"'), `${key.name}: ${JSON.stringify(s.Principal)}`);
+        }
+    });
+
+    it("pins every EKS add-on, runs the CNI with network policy and its own IRSA role, and EBS CSI with its own", async () => {
+        const { resources } = await successfulRun("prod");
+        const addons = ofType(resources, "aws:eks/addon:Addon");
+        assert.deepEqual(addons.map((a) => a.inputs.addonName).sort(), Object.keys(eksAddonVersions).sort());
+        for (const a of addons) assert.equal(a.inputs.addonVersion, eksAddonVersions[a.inputs.addonName as keyof typeof eksAddonVersions]);
+        const cni = addons.find((a) => a.inputs.addonName === "vpc-cni")!;
+        assert.deepEqual(JSON.parse(String(cni.inputs.configurationValues)), { enableNetworkPolicy: "true" });
+        assert.match(String(cni.inputs.serviceAccountRoleArn), /role\/ml-platform-prod-aws-node$/);
+        const ebs = addons.find((a) => a.inputs.addonName === "aws-ebs-csi-driver")!;
+        assert.match(String(ebs.inputs.serviceAccountRoleArn), /role\/ml-platform-prod-ebs-csi-controller-sa$/);
+        const trust = JSON.parse(String(findResource(resources, "aws:iam/role:Role", "cluster-vpc-cni").inputs.assumeRolePolicy));
+        assert.deepEqual(Object.values(trust.Statement[0].Condition.StringEquals).sort(), [
+            "sts.amazonaws.com",
+            "system:serviceaccount:kube-system:aws-node",
+        ]);
+    });
+
+    it("creates CoreDNS and the EBS CSI driver after the node groups, the network add-ons before them", async () => {
+        const { resources } = await successfulRun("prod");
+        const groups = ofType(resources, "aws:eks/nodeGroup:NodeGroup");
+        const addon = (n: string) => ofType(resources, "aws:eks/addon:Addon").find((a) => a.inputs.addonName === n)!;
+        for (const n of ["coredns", "aws-ebs-csi-driver"])
+            for (const g of groups) assert.ok(addon(n).dependsOn.includes(g.urn), `${n} waits for ${g.name}`);
+        for (const n of ["vpc-cni", "kube-proxy", "eks-pod-identity-agent"])
+            for (const g of groups) assert.ok(g.dependsOn.includes(addon(n).urn), `${g.name} waits for ${n}`);
+    });
+
+    it("gives the deploying identity admin through an access entry, and the Kubernetes provider waits for it", async () => {
+        const { resources } = await successfulRun("prod");
+        const admin = findResource(resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "cluster-deployer");
+        assert.equal(admin.inputs.principalArn, "arn:aws:iam::123456789012:role/offline-synth");
+        const provider = findResource(resources, "pulumi:providers:kubernetes", "cluster-k8s");
+        assert.ok(provider.dependsOn.includes(admin.urn));
+        assert.equal(provider.inputs.kubeconfig, "[secret]");
+    });
+
+    it("protects the cluster and its keys in prod and staging, not in dev (config decides)", async () => {
+        for (const [stack, protect] of [
+            ["prod", true],
+            ["staging", true],
+            ["dev", false],
+        ] as const) {
+            const { resources } = await successfulRun(stack);
+            const stateful = [
+                eks(resources),
+                ...ofType(resources, "aws:kms/key:Key"),
+                ...ofType(resources, "aws:ecr/repository:Repository"),
+            ];
+            for (const r of stateful) assert.equal(r.protect, protect, `${stack} ${r.type} ${r.name}`);
+            assert.equal(eks(resources).inputs.deletionProtection, protect);
+        }
+    });
+});

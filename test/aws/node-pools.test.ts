@@ -1,0 +1,86 @@
+import { strict as assert } from "node:assert";
+import { poolLabels, scaleFromZeroTags } from "../../src/aws/node-pools";
+import { NodePoolConfig } from "../../src/config";
+import { findResource, ofType } from "../../src/synth/inventory";
+import { successfulRun } from "../harness";
+
+const gpuPool: NodePoolConfig = {
+    purpose: "training",
+    instanceTypes: ["g5.2xlarge", "g5.12xlarge"],
+    minSize: 0,
+    maxSize: 2,
+    diskSizeGiB: 200,
+    capacityType: "ON_DEMAND",
+    gpu: true,
+    labels: { team: "ml" },
+    taints: [{ key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" }],
+};
+
+describe("aws/node-pools", () => {
+    it("derives the autoscaler node template of a GPU pool: labels, taint, and the GPUs every instance type has", () => {
+        assert.deepEqual(scaleFromZeroTags("gpu", gpuPool), {
+            "k8s.io/cluster-autoscaler/node-template/label/team": "ml",
+            "k8s.io/cluster-autoscaler/node-template/label/platform.company.io/pool": "gpu",
+            "k8s.io/cluster-autoscaler/node-template/label/nvidia.com/gpu.present": "true",
+            "k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu": "true:NoSchedule",
+            "k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu": "1",
+        });
+        assert.deepEqual(poolLabels("system", { ...gpuPool, gpu: false, labels: {} }), { "platform.company.io/pool": "system" });
+    });
+
+    for (const stack of ["dev", "staging", "prod"]) {
+        it(`${stack}: every node is private, SSH-less, IMDSv2-only with hop limit 1, on an encrypted gp3 root volume`, async () => {
+            const { resources } = await successfulRun(stack);
+            const groups = ofType(resources, "aws:eks/nodeGroup:NodeGroup");
+            assert.equal(groups.length, 4);
+            const privateSubnets = ofType(resources, "aws:ec2/subnet:Subnet")
+                .filter((s) => s.name.startsWith("network-private-"))
+                .map((s) => `${s.name}-id`);
+            for (const g of groups) {
+                assert.deepEqual(g.inputs.subnetIds, privateSubnets, `${g.name} runs in private subnets only`);
+                assert.equal(g.inputs.remoteAccess, undefined, `${g.name} allows no SSH`);
+                assert.equal(g.inputs.diskSize, undefined, "the launch template owns the disk");
+                const template = findResource(resources, "aws:ec2/launchTemplate:LaunchTemplate", g.name);
+                assert.deepEqual(template.inputs.metadataOptions, {
+                    httpEndpoint: "enabled",
+                    httpTokens: "required",
+                    httpPutResponseHopLimit: 1,
+                    instanceMetadataTags: "disabled",
+                });
+                const ebs = (template.inputs.blockDeviceMappings as { ebs: Record<string, unknown> }[])[0].ebs;
+                assert.deepEqual([ebs.volumeType, ebs.encrypted], ["gp3", "true"]);
+            }
+        });
+    }
+
+    it("lets the autoscaler own the desired size", async () => {
+        const run = await successfulRun("prod");
+        for (const g of ofType(run.resources, "aws:eks/nodeGroup:NodeGroup"))
+            assert.deepEqual(run.options[g.urn].ignoreChanges, ["scalingConfig.desiredSize"]);
+    });
+
+    it("makes the prod GPU pool an NVIDIA pool that scales from zero, and taints the data pool", async () => {
+        const { resources } = await successfulRun("prod");
+        const gpu = findResource(resources, "aws:eks/nodeGroup:NodeGroup", "nodes-gpu");
+        assert.equal(gpu.inputs.amiType, "AL2023_x86_64_NVIDIA");
+        assert.deepEqual(gpu.inputs.scalingConfig, { minSize: 0, maxSize: 4, desiredSize: 0 });
+        assert.deepEqual(gpu.inputs.taints, [{ key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" }]);
+        const asgTags = ofType(resources, "aws:autoscaling/tag:Tag").map((t) => (t.inputs.tag as { key: string }).key);
+        assert.ok(asgTags.includes("k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"));
+        assert.ok(asgTags.includes("k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu"));
+        const data = findResource(resources, "aws:eks/nodeGroup:NodeGroup", "nodes-data");
+        assert.deepEqual(data.inputs.taints, [{ key: "platform.company.io/stateful", value: "true", effect: "NO_SCHEDULE" }]);
+        assert.equal(findResource(resources, "aws:eks/nodeGroup:NodeGroup", "nodes-system").inputs.amiType, "AL2023_x86_64_STANDARD");
+    });
+
+    it("gives nodes worker and pull-only ECR rights, and nothing for the CNI", async () => {
+        const { resources } = await successfulRun("prod");
+        const policies = ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            .filter((a) => a.name.startsWith("nodes-role-"))
+            .map((a) => String(a.inputs.policyArn));
+        assert.deepEqual(policies.sort(), [
+            "arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly",
+            "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy",
+        ]);
+    });
+});
