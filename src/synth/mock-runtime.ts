@@ -138,6 +138,21 @@ export interface RunOptions {
  * Each run loads a fresh copy of `src/` so that any number of stacks can run in one process.
  */
 export async function runStack(stack: string, options: RunOptions = {}): Promise<StackRun> {
+    // The Pulumi runtime is process-global: runs take turns, whoever asks for them at once.
+    const previous = queue;
+    let release = () => {};
+    queue = new Promise<void>((resolve) => (release = resolve));
+    await previous;
+    try {
+        return await runOnce(stack, options);
+    } finally {
+        release();
+    }
+}
+
+let queue: Promise<void> = Promise.resolve();
+
+async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
     const { config, secretKeys } = withOverrides(readStackConfig(stack), options.overrides ?? {});
     const region = config["aws:region"] ?? "us-east-1";
     const monitor = new RecordingMonitor(region);
