@@ -6,6 +6,7 @@ import { Network } from "./aws/network";
 import { NodePools } from "./aws/node-pools";
 import { Registries } from "./aws/registries";
 import { loadConfig } from "./config";
+import { Baseline } from "./k8s/baseline";
 import { stackOutputs } from "./outputs";
 
 /*
@@ -31,7 +32,7 @@ const nodePools = new NodePools("nodes", {
     privateSubnetIds: network.privateSubnetIds,
     dependsOn: cluster.networkAddons,
 });
-new ClusterAddons("addons", { ctx, cluster, nodeGroups: Object.values(nodePools.nodeGroups) });
+const addons = new ClusterAddons("addons", { ctx, cluster, nodeGroups: Object.values(nodePools.nodeGroups) });
 const registries = new Registries("registries", { ctx, registries: config.registries });
 const ci = new CiRoles("ci", {
     ctx,
@@ -40,6 +41,14 @@ const ci = new CiRoles("ci", {
     cluster: cluster.eks,
     repositories: Object.values(registries.repositories),
     registryKeyArn: registries.keyArn,
+});
+
+// Kubernetes: namespaces with quotas, Pod Security and network policies, RBAC, storage.
+new Baseline("baseline", {
+    config,
+    provider: cluster.provider,
+    loadBalancerCidrs: network.publicCidrs,
+    storageDriver: addons.ebsCsiDriver,
 });
 
 export = stackOutputs({

@@ -21,6 +21,8 @@ export class Network extends pulumi.ComponentResource {
     readonly vpcId: pulumi.Output<string>;
     readonly privateSubnetIds: pulumi.Output<string>[];
     readonly publicSubnetIds: pulumi.Output<string>[];
+    /** Public subnet CIDRs, where internet-facing load balancers live. */
+    readonly publicCidrs: string[];
     /** KMS key for this environment's CloudWatch log groups (flow logs, control-plane logs). */
     readonly logsKey: aws.kms.Key;
 
@@ -126,6 +128,7 @@ export class Network extends pulumi.ComponentResource {
         this.vpcId = vpc.id;
         this.privateSubnetIds = privateSubnets.map((s) => s.id);
         this.publicSubnetIds = publicSubnets.map((s) => s.id);
+        this.publicCidrs = plan.map((p) => p.publicCidr);
         this.registerOutputs({ vpcId: this.vpcId });
     }
 

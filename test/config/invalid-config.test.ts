@@ -165,6 +165,18 @@ const cases: Case[] = [
         ],
     },
     {
+        title: "a namespace without a quota",
+        stack: "staging",
+        edit: (v) => delete v.namespaces["platform-mlops"].quota,
+        problems: ["ml-platform:namespaces.platform-mlops.quota = (not set): is required"],
+    },
+    {
+        title: "a workload namespace that does not enforce restricted Pod Security",
+        stack: "dev",
+        edit: (v) => (v.namespaces["platform-dev"].podSecurity = "privileged"),
+        problems: ['ml-platform:namespaces.platform-dev.podSecurity = "privileged": a workload namespace must enforce restricted'],
+    },
+    {
         title: "production without protection of stateful resources",
         stack: "prod",
         edit: (v) => (v.protectStatefulResources = "false"),

@@ -1,0 +1,50 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { PlatformConfig } from "../config";
+import { Namespace } from "./namespaces";
+import { workloadRbac } from "./rbac";
+import { defaultStorageClass } from "./storage";
+
+export interface BaselineArgs {
+    config: PlatformConfig;
+    provider: k8s.Provider;
+    /** CIDRs of the public subnets, where load balancers send traffic from. */
+    loadBalancerCidrs: readonly string[];
+    /** The EBS CSI driver: the StorageClass is useless before it. */
+    storageDriver: pulumi.Resource;
+}
+
+/**
+ * The Kubernetes baseline (SPEC §3): every configured namespace with quota, limits, Pod Security
+ * and network policies; the design's RBAC in the workload namespace; the default StorageClass.
+ * Every object uses the cluster's explicit provider, inherited from this component.
+ */
+export class Baseline extends pulumi.ComponentResource {
+    readonly namespaces: Record<string, Namespace> = {};
+
+    constructor(name: string, args: BaselineArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:k8s:Baseline", name, {}, { ...opts, providers: { kubernetes: args.provider } });
+        const { config } = args;
+        const monitoringNamespace =
+            Object.keys(config.namespaces).find((n) => config.namespaces[n].kind === "monitoring") ?? "platform-monitoring";
+        for (const [ns, nsConfig] of Object.entries(config.namespaces)) {
+            this.namespaces[ns] = new Namespace(
+                ns,
+                {
+                    config: nsConfig,
+                    kubernetesVersion: config.cluster.kubernetesVersion,
+                    posture: {
+                        posture: config.network.egress,
+                        vpcCidr: config.network.vpcCidr,
+                        loadBalancerCidrs: args.loadBalancerCidrs,
+                        monitoringNamespace,
+                    },
+                },
+                { parent: this },
+            );
+            if (nsConfig.kind === "workload") workloadRbac(ns, this.namespaces[ns], [this.namespaces[ns].namespace]);
+        }
+        defaultStorageClass(`${name}-gp3`, config.protectStatefulResources, { parent: this, dependsOn: [args.storageDriver] });
+        this.registerOutputs({});
+    }
+}
