@@ -5,6 +5,10 @@ import { ClusterAddons } from "./aws/cluster-addons";
 import { Network } from "./aws/network";
 import { NodePools } from "./aws/node-pools";
 import { Registries } from "./aws/registries";
+import { clusterAutoscaler } from "./addons/cluster-autoscaler";
+import { PlatformServices } from "./addons/contract";
+import { dcgmExporter, nvidiaDevicePlugin } from "./addons/gpu";
+import { loadBalancerController } from "./addons/load-balancer-controller";
 import { loadConfig } from "./config";
 import { Baseline } from "./k8s/baseline";
 import { stackOutputs } from "./outputs";
@@ -44,12 +48,23 @@ const ci = new CiRoles("ci", {
 });
 
 // Kubernetes: namespaces with quotas, Pod Security and network policies, RBAC, storage.
-new Baseline("baseline", {
+const baseline = new Baseline("baseline", {
     config,
     provider: cluster.provider,
     loadBalancerCidrs: network.publicCidrs,
     storageDriver: addons.ebsCsiDriver,
 });
+
+// Platform services in the order their typed dependencies give; GPU plumbing only where a GPU pool exists.
+const hasGpuPool = Object.values(config.nodePools).some((p) => p.gpu);
+new PlatformServices(
+    "services",
+    {
+        context: { config, aws: ctx, cluster, provider: cluster.provider, vpcId: network.vpcId },
+        addons: [clusterAutoscaler, loadBalancerController, ...(hasGpuPool ? [nvidiaDevicePlugin, dcgmExporter] : [])],
+    },
+    { dependsOn: [addons, baseline] },
+);
 
 export = stackOutputs({
     environment: config.environment,

@@ -24,16 +24,25 @@ export interface CiRoleArns {
     imagePush: pulumi.Output<string>;
 }
 
-/** OIDC subjects of GitHub Actions jobs (the `sub` claim), per role. */
+/**
+ * OIDC subjects of GitHub Actions jobs (the `sub` claim), per role. Every one names a GitHub
+ * Environment, so the repository's environment settings (reviewers, branch rules) gate each role
+ * (SECURITY.md 10: trust scoped to repository and environment).
+ */
 export function ciSubjects(ci: PlatformConfig["ci"], environment: string) {
     return {
-        // Pull-request previews and the scheduled drift check on main: read-only.
-        preview: [`repo:${ci.githubRepository}:pull_request`, `repo:${ci.githubRepository}:ref:refs/heads/main`],
+        // Pull-request previews and the scheduled drift check: the unprotected `<env>-preview` environment.
+        preview: [`repo:${ci.githubRepository}:environment:${previewEnvironment(environment)}`],
         // Only jobs bound to this GitHub Environment (with its approvals) can deploy it.
         deploy: [`repo:${ci.githubRepository}:environment:${environment}`],
-        // Application pipelines push from their main branch only.
-        imagePush: ci.appRepositories.map((repo) => `repo:${repo}:ref:refs/heads/main`),
+        // Application pipelines push from a job bound to the same-named environment in their repository.
+        imagePush: ci.appRepositories.map((repo) => `repo:${repo}:environment:${environment}`),
     };
+}
+
+/** The GitHub Environment that preview and drift jobs of a stack run in. */
+export function previewEnvironment(environment: string): string {
+    return `${environment}-preview`;
 }
 
 /** What `pulumi` needs on the state backend made by bootstrap/: the bucket and the secrets key (by alias). */
@@ -203,7 +212,7 @@ export class CiRoles extends pulumi.ComponentResource {
         const repoArns = pulumi.all(args.repositories.map((r) => r.arn));
         const push = role(
             "image-push",
-            subjects.imagePush.length > 0 ? subjects.imagePush : [`repo:${ci.githubRepository}:ref:refs/heads/main`],
+            subjects.imagePush.length > 0 ? subjects.imagePush : [`repo:${ci.githubRepository}:environment:${args.environment}`],
             pulumi.all([repoArns, args.registryKeyArn ?? pulumi.output("")]).apply(([arns, keyArn]) => imagePushStatements(arns, keyArn)),
         );
 

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { eksAddonVersions } from "../config";
 import { AwsContext } from "./context";
-import { managedPolicyArn, serviceAccountTrust } from "./iam";
+import { managedPolicyArn, policy, PolicyDocument, serviceAccountTrust } from "./iam";
 
 /** The cluster's IAM OIDC provider, as IRSA trust policies need it. */
 export interface OidcProvider {
@@ -64,6 +64,38 @@ export function irsaRole(
     new aws.iam.RolePolicyAttachment(
         name,
         { role: role.name, policyArn: ctx.partition.apply((p) => managedPolicyArn(p, managedPolicy)) },
+        { parent },
+    );
+    return role;
+}
+
+/**
+ * An IAM role for one Kubernetes service account through EKS Pod Identity, with an inline
+ * policy of exactly what that workload needs (CIS EKS 5.2.1: one role per add-on).
+ */
+export function podIdentityRole(
+    name: string,
+    ctx: AwsContext,
+    clusterName: pulumi.Input<string>,
+    serviceAccount: { namespace: string; name: string },
+    document: pulumi.Input<PolicyDocument>,
+    parent: pulumi.Resource,
+): aws.iam.Role {
+    const role = new aws.iam.Role(
+        name,
+        {
+            name: `${ctx.name}-${serviceAccount.name}`,
+            assumeRolePolicy: JSON.stringify(
+                policy({ Effect: "Allow", Principal: { Service: "pods.eks.amazonaws.com" }, Action: ["sts:AssumeRole", "sts:TagSession"] }),
+            ),
+            tags: { ...ctx.tags },
+        },
+        { parent },
+    );
+    new aws.iam.RolePolicy(name, { role: role.id, policy: pulumi.output(document).apply((d) => JSON.stringify(d)) }, { parent });
+    new aws.eks.PodIdentityAssociation(
+        name,
+        { clusterName, namespace: serviceAccount.namespace, serviceAccount: serviceAccount.name, roleArn: role.arn, tags: { ...ctx.tags } },
         { parent },
     );
     return role;

@@ -86,3 +86,26 @@ export const eksAddonVersions = {
     "aws-ebs-csi-driver": "v1.62.0-eksbuild.1",
     "eks-pod-identity-agent": "v1.3.10-eksbuild.3",
 } as const;
+
+/** A Helm chart at a pinned version (CKV_K8S_43: never an unpinned chart). */
+export interface ChartRef {
+    chart: string;
+    version: string;
+    repo: string;
+}
+
+/** Helm charts the platform installs, pinned; versions as published in each chart repository's index (2026). */
+export const charts = {
+    clusterAutoscaler: { chart: "cluster-autoscaler", version: "9.59.0", repo: "https://kubernetes.github.io/autoscaler" },
+    nvidiaDevicePlugin: { chart: "nvidia-device-plugin", version: "0.20.0", repo: "https://nvidia.github.io/k8s-device-plugin" },
+    dcgmExporter: { chart: "dcgm-exporter", version: "4.8.2", repo: "https://nvidia.github.io/dcgm-exporter/helm-charts" },
+    awsLoadBalancerController: { chart: "aws-load-balancer-controller", version: "3.5.0", repo: "https://aws.github.io/eks-charts" },
+} as const satisfies Record<string, ChartRef>;
+
+/**
+ * Container images we pin over a chart's default. The autoscaler's minor version must match the
+ * cluster's (chart 9.59 defaults to 1.35).
+ */
+export const images = {
+    clusterAutoscaler: { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.34.5" },
+} as const;

@@ -11,11 +11,11 @@ const ci = {
 };
 
 describe("aws/ci-roles", () => {
-    it("binds deploys to the GitHub Environment and previews to pull requests and main", () => {
+    it("scopes every role to a repository and a GitHub Environment", () => {
         assert.deepEqual(ciSubjects(ci, "prod"), {
-            preview: ["repo:company/ml-platform:pull_request", "repo:company/ml-platform:ref:refs/heads/main"],
+            preview: ["repo:company/ml-platform:environment:prod-preview"],
             deploy: ["repo:company/ml-platform:environment:prod"],
-            imagePush: ["repo:company/web:ref:refs/heads/main"],
+            imagePush: ["repo:company/web:environment:prod"],
         });
     });
 

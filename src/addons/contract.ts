@@ -1,0 +1,99 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { AwsContext } from "../aws/context";
+import { Cluster } from "../aws/cluster";
+import { ChartRef, PlatformConfig } from "../config";
+
+/** Everything an add-on may use; add-ons never read stack config themselves. */
+export interface AddonContext {
+    config: PlatformConfig;
+    aws: AwsContext;
+    cluster: Cluster;
+    provider: k8s.Provider;
+    vpcId: pulumi.Output<string>;
+}
+
+/**
+ * One platform service behind one small contract: an id, the ids it needs deployed first (typed
+ * data, not string decorators), and a deploy function that returns what others may wait for.
+ */
+export interface Addon<Id extends string = string> {
+    id: Id;
+    needs: readonly string[];
+    deploy(context: AddonContext, opts: DeployOptions): pulumi.Resource;
+}
+
+/** Where an add-on's resources go and what they wait for (the add-ons it needs). */
+export interface DeployOptions {
+    parent: pulumi.Resource;
+    dependsOn: pulumi.Resource[];
+}
+
+/** Orders add-ons so each comes after what it needs; throws on an unknown need or a cycle. */
+export function orderAddons(addons: readonly Addon[]): Addon[] {
+    const byId = new Map(addons.map((a) => [a.id, a]));
+    const ordered: Addon[] = [];
+    const visiting = new Set<string>();
+    const visit = (a: Addon, path: string[]) => {
+        if (ordered.includes(a)) return;
+        if (visiting.has(a.id)) throw new Error(`add-on dependency cycle: ${[...path, a.id].join(" → ")}`);
+        visiting.add(a.id);
+        for (const need of a.needs) {
+            const dep = byId.get(need);
+            if (!dep) throw new Error(`add-on ${a.id} needs unknown add-on ${need}`);
+            visit(dep, [...path, a.id]);
+        }
+        visiting.delete(a.id);
+        ordered.push(a);
+    };
+    addons.forEach((a) => visit(a, []));
+    return ordered;
+}
+
+export interface PlatformServicesArgs {
+    context: AddonContext;
+    addons: readonly Addon[];
+}
+
+/**
+ * The platform services: add-ons deployed in dependency order with the cluster's provider. Each
+ * waits only for what it needs (and for this component's own dependencies), so independent
+ * services start in parallel.
+ */
+export class PlatformServices extends pulumi.ComponentResource {
+    readonly deployed: Record<string, pulumi.Resource> = {};
+
+    constructor(name: string, args: PlatformServicesArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:addons:PlatformServices", name, {}, { ...opts, providers: { kubernetes: args.context.provider } });
+        for (const addon of orderAddons(args.addons)) {
+            this.deployed[addon.id] = addon.deploy(args.context, { parent: this, dependsOn: addon.needs.map((n) => this.deployed[n]) });
+        }
+        this.registerOutputs({});
+    }
+}
+
+/** A Helm release of a pinned chart, atomic so a failed upgrade rolls back. */
+export function helmRelease(
+    name: string,
+    chart: ChartRef,
+    namespace: string,
+    values: pulumi.Inputs,
+    opts: pulumi.CustomResourceOptions,
+): k8s.helm.v3.Release {
+    return new k8s.helm.v3.Release(
+        name,
+        {
+            name,
+            chart: chart.chart,
+            version: chart.version,
+            repositoryOpts: { repo: chart.repo },
+            namespace,
+            createNamespace: false,
+            atomic: true,
+            cleanupOnFail: true,
+            timeout: 600,
+            values,
+        },
+        opts,
+    );
+}
