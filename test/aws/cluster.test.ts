@@ -3,7 +3,8 @@ import { controlPlaneLogTypes } from "../../src/aws/cluster";
 import { eksAddonVersions } from "../../src/config";
 import { findResource, ofType, ResourceRecord } from "../../src/synth/inventory";
 import { readStackConfig } from "../../src/synth/stack-files";
-import { successfulRun } from "../harness";
+import { runStack } from "../../src/synth/mock-runtime";
+import { editConfig, successfulRun } from "../harness";
 
 const eks = (resources: ResourceRecord[]) => findResource(resources, "aws:eks/cluster:Cluster", "cluster-eks");
 const stacks = ["dev", "staging", "prod"];
@@ -100,5 +101,21 @@ describe("aws/cluster", () => {
             for (const r of stateful) assert.equal(r.protect, protect, `${stack} ${r.type} ${r.name}`);
             assert.equal(eks(resources).inputs.deletionProtection, protect);
         }
+    });
+
+    it("maps IAM principals from config to the design's groups, and the one break-glass entry to cluster admin", async () => {
+        const run = await runStack("staging", {
+            overrides: editConfig("staging", (v) => {
+                v.accessEntries = {
+                    engineers: { principalArn: "arn:aws:iam::123456789012:role/DataEngineers", role: "data-engineer" },
+                    "break-glass": { principalArn: "arn:aws:iam::123456789012:role/BreakGlass", role: "cluster-admin" },
+                };
+            }),
+        });
+        assert.equal(run.error, undefined);
+        const engineers = findResource(run.resources, "aws:eks/accessEntry:AccessEntry", "cluster-access-engineers");
+        assert.deepEqual(engineers.inputs.kubernetesGroups, ["ml-platform:data-engineer"]);
+        const admins = ofType(run.resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").map((a) => a.name);
+        assert.deepEqual(admins.sort(), ["ci-preview", "cluster-access-break-glass", "cluster-deployer"]);
     });
 });
