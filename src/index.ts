@@ -48,11 +48,10 @@ const ci = new CiRoles("ci", {
 });
 
 // Kubernetes: namespaces with quotas, Pod Security and network policies, RBAC, storage.
-const baseline = new Baseline("baseline", {
+new Baseline("baseline", {
     config,
     provider: cluster.provider,
     loadBalancerCidrs: network.publicCidrs,
-    storageDriver: addons.ebsCsiDriver,
 });
 
 // Platform services in the order their typed dependencies give; GPU plumbing only where a GPU pool exists.
@@ -62,8 +61,8 @@ new PlatformServices(
     {
         context: { config, aws: ctx, cluster, provider: cluster.provider, vpcId: network.vpcId },
         addons: [clusterAutoscaler, loadBalancerController, ...(hasGpuPool ? [nvidiaDevicePlugin, dcgmExporter] : [])],
+        after: [addons],
     },
-    { dependsOn: [addons, baseline] },
 );
 
 export = stackOutputs({

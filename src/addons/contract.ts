@@ -53,12 +53,16 @@ export function orderAddons(addons: readonly Addon[]): Addon[] {
 export interface PlatformServicesArgs {
     context: AddonContext;
     addons: readonly Addon[];
+    /**
+     * What every add-on waits for (nodes and cluster DNS). Passed to each add-on's resources:
+     * a component's own dependsOn does not hold back its children.
+     */
+    after: pulumi.Resource[];
 }
 
 /**
  * The platform services: add-ons deployed in dependency order with the cluster's provider. Each
- * waits only for what it needs (and for this component's own dependencies), so independent
- * services start in parallel.
+ * waits only for what it needs and for `after`, so independent services start in parallel.
  */
 export class PlatformServices extends pulumi.ComponentResource {
     readonly deployed: Record<string, pulumi.Resource> = {};
@@ -66,7 +70,7 @@ export class PlatformServices extends pulumi.ComponentResource {
     constructor(name: string, args: PlatformServicesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:addons:PlatformServices", name, {}, { ...opts, providers: { kubernetes: args.context.provider } });
         for (const addon of orderAddons(args.addons)) {
-            this.deployed[addon.id] = addon.deploy(args.context, { parent: this, dependsOn: addon.needs.map((n) => this.deployed[n]) });
+            this.deployed[addon.id] = addon.deploy(args.context, { parent: this, dependsOn: [...args.after, ...addon.needs.map((n) => this.deployed[n])] });
         }
         this.registerOutputs({});
     }

@@ -34,11 +34,12 @@ export const nvidiaDevicePlugin: Addon = {
 
 /**
  * DCGM exporter (pinned): GPU utilisation, memory and health metrics on every GPU node. Its
- * ServiceMonitor is switched on by the monitoring add-on, which brings the CRD.
+ * ServiceMonitor is switched on by the monitoring add-on, which brings the CRD. It reads the GPUs
+ * through the NVIDIA container runtime of the AMI, not the device plugin, so it installs in parallel.
  */
 export const dcgmExporter: Addon = {
     id: "dcgm-exporter",
-    needs: ["nvidia-device-plugin"],
+    needs: [],
     deploy: (_context, opts) =>
         helmRelease(
             "dcgm-exporter",

@@ -109,3 +109,45 @@ export const charts = {
 export const images = {
     clusterAutoscaler: { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.34.5" },
 } as const;
+
+/**
+ * On-demand prices for the cost estimate: us-east-1, Linux, USD, as published (AWS price pages and
+ * 2026 price guides quoting them). Other regions differ by up to ~30%; the report names this basis.
+ */
+export const prices = {
+    region: "us-east-1",
+    asOf: "2026-06",
+    source: "AWS on-demand price pages (EC2, EKS, VPC, EBS, KMS) as quoted by 2026 price guides",
+    hoursPerMonth: 730,
+    instanceHourly: {
+        "t3.large": 0.0832,
+        "t3.xlarge": 0.1664,
+        "m6i.large": 0.096,
+        "m6i.xlarge": 0.192,
+        "m6i.2xlarge": 0.384,
+        "m6i.4xlarge": 0.768,
+        "m7i.large": 0.1008,
+        "m7i.xlarge": 0.2016,
+        "m7i.2xlarge": 0.4032,
+        "m7i.4xlarge": 0.8064,
+        "r6i.xlarge": 0.252,
+        "r6i.2xlarge": 0.504,
+        "c6i.xlarge": 0.17,
+        "c6i.2xlarge": 0.34,
+        "g5.xlarge": 1.006,
+        "g5.2xlarge": 1.212,
+        "g5.4xlarge": 1.624,
+        "g5.12xlarge": 5.672,
+        "g6.xlarge": 0.8048,
+        "g6.2xlarge": 0.9776,
+        "g6.4xlarge": 1.3232,
+        "g6.12xlarge": 4.6016,
+        "g6e.xlarge": 1.861,
+        "g6e.2xlarge": 2.242,
+    } satisfies Record<InstanceType, number>,
+    eksClusterHourly: 0.1,
+    natGatewayHourly: 0.045,
+    loadBalancerHourly: 0.0225,
+    gp3GiBMonth: 0.08,
+    kmsKeyMonth: 1,
+} as const;

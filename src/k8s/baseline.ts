@@ -10,8 +10,6 @@ export interface BaselineArgs {
     provider: k8s.Provider;
     /** CIDRs of the public subnets, where load balancers send traffic from. */
     loadBalancerCidrs: readonly string[];
-    /** The EBS CSI driver: the StorageClass is useless before it. */
-    storageDriver: pulumi.Resource;
 }
 
 /**
@@ -44,7 +42,8 @@ export class Baseline extends pulumi.ComponentResource {
             );
             if (nsConfig.kind === "workload") workloadRbac(ns, this.namespaces[ns], [this.namespaces[ns].namespace]);
         }
-        defaultStorageClass(`${name}-gp3`, config.protectStatefulResources, { parent: this, dependsOn: [args.storageDriver] });
+        // Only an API object: it needs no driver to exist yet, so it does not wait for the EBS CSI add-on.
+        defaultStorageClass(`${name}-gp3`, config.protectStatefulResources, { parent: this });
         this.registerOutputs({});
     }
 }

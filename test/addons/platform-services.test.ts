@@ -39,18 +39,19 @@ describe("addons: autoscaler, load balancer controller, GPU plumbing", () => {
         for (const s of mutating) assert.ok(JSON.stringify(s.Condition).includes("elbv2.k8s.aws/cluster"), s.Sid);
     });
 
-    it("puts the device plugin and DCGM on GPU nodes only, tolerating the GPU taint, DCGM after the plugin", async () => {
+    it("puts the device plugin and DCGM on GPU nodes only, tolerating the GPU taint, after nodes and DNS", async () => {
         const { resources } = await successfulRun("staging");
         for (const name of ["nvidia-device-plugin", "dcgm-exporter"]) {
             const values = release(resources, name).inputs.values as Values;
             assert.deepEqual(values.nodeSelector, { "nvidia.com/gpu.present": "true" });
             assert.deepEqual(values.tolerations, [{ key: "nvidia.com/gpu", operator: "Exists", effect: "NoSchedule" }]);
         }
-        assert.ok(release(resources, "dcgm-exporter").dependsOn.includes(release(resources, "nvidia-device-plugin").urn));
-        assert.ok(
-            !release(resources, "cluster-autoscaler").dependsOn.includes(release(resources, "nvidia-device-plugin").urn),
-            "independent services start in parallel",
-        );
+        const coredns = ofType(resources, "aws:eks/addon:Addon").find((a) => a.inputs.addonName === "coredns")!;
+        for (const name of ["nvidia-device-plugin", "dcgm-exporter", "cluster-autoscaler"]) {
+            assert.ok(release(resources, name).dependsOn.includes(coredns.urn), `${name} waits for cluster DNS`);
+        }
+        const plugin = release(resources, "nvidia-device-plugin").urn;
+        assert.ok(!release(resources, "dcgm-exporter").dependsOn.includes(plugin), "independent services start in parallel");
     });
 
     it("installs no GPU plumbing in a cluster without GPU pools", async () => {
