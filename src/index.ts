@@ -56,14 +56,11 @@ new Baseline("baseline", {
 
 // Platform services in the order their typed dependencies give; GPU plumbing only where a GPU pool exists.
 const hasGpuPool = Object.values(config.nodePools).some((p) => p.gpu);
-new PlatformServices(
-    "services",
-    {
-        context: { config, aws: ctx, cluster, provider: cluster.provider, vpcId: network.vpcId },
-        addons: [clusterAutoscaler, loadBalancerController, ...(hasGpuPool ? [nvidiaDevicePlugin, dcgmExporter] : [])],
-        after: [addons],
-    },
-);
+new PlatformServices("services", {
+    context: { config, aws: ctx, cluster, provider: cluster.provider, vpcId: network.vpcId },
+    addons: [clusterAutoscaler, loadBalancerController, ...(hasGpuPool ? [nvidiaDevicePlugin, dcgmExporter] : [])],
+    after: [addons],
+});
 
 export = stackOutputs({
     environment: config.environment,

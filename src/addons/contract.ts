@@ -70,7 +70,10 @@ export class PlatformServices extends pulumi.ComponentResource {
     constructor(name: string, args: PlatformServicesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:addons:PlatformServices", name, {}, { ...opts, providers: { kubernetes: args.context.provider } });
         for (const addon of orderAddons(args.addons)) {
-            this.deployed[addon.id] = addon.deploy(args.context, { parent: this, dependsOn: [...args.after, ...addon.needs.map((n) => this.deployed[n])] });
+            this.deployed[addon.id] = addon.deploy(args.context, {
+                parent: this,
+                dependsOn: [...args.after, ...addon.needs.map((n) => this.deployed[n])],
+            });
         }
         this.registerOutputs({});
     }

@@ -1,5 +1,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { estimateCost } from "../plan/cost";
+import { criticalPath } from "../plan/critical-path";
+import { renderReport } from "../plan/report";
 import { runStack } from "./mock-runtime";
 import { projectRoot, stackNames } from "./stack-files";
 import { summarize } from "./summary";
@@ -7,7 +10,7 @@ import { summarize } from "./summary";
 /**
  * Offline synth: `npm run synth -- --stack <dev|staging|prod> [--out DIR]`.
  * Runs the program under the mock runtime (no cloud credentials, no Pulumi CLI) and writes the
- * full plan as `DIR/resources.json` (default `out/<stack>/`).
+ * full plan as `DIR/resources.json` and a readable `DIR/report.md` (default `out/<stack>/`).
  */
 
 const usage = "usage: npm run synth -- --stack <name> [--out DIR]";
@@ -42,18 +45,29 @@ async function main(): Promise<number> {
         return 2;
     }
     const file = path.join(args.out, "resources.json");
+    const report = path.join(args.out, "report.md");
     const started = process.hrtime.bigint();
     const run = await runStack(args.stack);
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     fs.rmSync(file, { force: true });
+    fs.rmSync(report, { force: true });
     if (run.error) {
         console.error(run.error.message);
         return 1;
     }
     fs.mkdirSync(args.out, { recursive: true });
     fs.writeFileSync(file, JSON.stringify(run.resources, null, 2) + "\n");
+    fs.writeFileSync(report, renderReport(args.stack, run.resources));
     console.log(summarize(args.stack, run.resources));
-    console.log(`\nWrote ${path.relative(process.cwd(), file) || file} in ${seconds.toFixed(2)} s`);
+    const cost = estimateCost(run.resources);
+    console.log(`\nMonthly cost (on-demand): $${cost.min.toFixed(2)} at minimum, $${cost.max.toFixed(2)} at maximum`);
+    for (const line of cost.lines)
+        console.log(`  ${line.item.padEnd(20)} $${line.min.toFixed(2).padStart(9)}  $${line.max.toFixed(2).padStart(9)}  ${line.detail}`);
+    const critical = criticalPath(run.resources);
+    console.log(
+        `\nDeploy critical path: ${critical.minutes} min: ${critical.chain.map((c) => `${c.type.split(":").pop()} ${c.name}`).join(" → ")}`,
+    );
+    console.log(`\nWrote ${path.relative(process.cwd(), file) || file} and report.md in ${seconds.toFixed(2)} s`);
     return 0;
 }
 

@@ -181,7 +181,7 @@ describe("workflows", () => {
             const policyInstall = stepIndex(preview, (s) => s.run === "npm ci --prefix policy");
             const run = stepIndex(preview, (s) => /pulumi preview /.test(s.run ?? ""));
             assert.ok(policyInstall < run);
-            assert.match(steps(preview)[run].run, /--stack "\$STACK" --policy-pack policy --diff/);
+            assert.match(steps(preview)[run].run, /--stack "\$STACK" --policy-pack policy --policy-pack-config "policy\/config\/\$STACK\.json" --diff/);
             assert.equal(preview.environment, "${{ matrix.stack }}-preview");
         });
 
@@ -233,7 +233,7 @@ describe("workflows", () => {
             const credentials = stepIndex(up, (s) => String(s.uses).startsWith("aws-actions/configure-aws-credentials@"));
             const deploy = stepIndex(up, (s) => /pulumi up /.test(s.run ?? ""));
             assert.ok(gate < credentials && credentials < deploy);
-            assert.match(steps(up)[deploy].run, /--policy-pack policy --yes/);
+            assert.match(steps(up)[deploy].run, /--policy-pack policy --policy-pack-config "policy\/config\/\$STACK\.json" --yes/);
         });
     });
 

@@ -1,0 +1,108 @@
+import { prices } from "../config/catalog";
+import { countByType, ofType, ResourceRecord } from "../synth/inventory";
+import { nodePools } from "../synth/summary";
+import { estimateCost } from "./cost";
+import { criticalPath } from "./critical-path";
+
+/** The facts of a plan that a reviewer compares between stacks. */
+export interface PlanFacts {
+    stack: string;
+    counts: Record<string, number>;
+    pools: Record<string, string>;
+    quotas: Record<string, string>;
+    services: Record<string, string>;
+    cost: { min: number; max: number };
+    criticalPathMinutes: number;
+}
+
+const usd = (n: number) => `$${n.toLocaleString("en-US", { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`;
+const meta = (r: ResourceRecord) => r.inputs.metadata as { name: string; namespace?: string };
+
+export function planFacts(stack: string, resources: readonly ResourceRecord[]): PlanFacts {
+    const quotas: Record<string, string> = {};
+    for (const q of ofType(resources, "kubernetes:core/v1:ResourceQuota")) {
+        const hard = (q.inputs.spec as { hard: Record<string, string> }).hard;
+        quotas[meta(q).namespace!] =
+            `${hard["requests.cpu"]} CPU / ${hard["requests.memory"]} / ${hard["requests.nvidia.com/gpu"]} GPU / ${hard.pods} pods`;
+    }
+    const services: Record<string, string> = {};
+    for (const r of ofType(resources, "kubernetes:helm.sh/v3:Release"))
+        services[r.name] = `${r.inputs.chart}@${r.inputs.version} in ${r.inputs.namespace}`;
+    const cost = estimateCost(resources);
+    return {
+        stack,
+        counts: Object.fromEntries(countByType(resources)),
+        pools: Object.fromEntries(
+            nodePools(resources).map((p) => [p.name, `${p.minSize}–${p.maxSize} × ${p.instanceTypes.join(", ")}${p.gpu ? " (GPU)" : ""}`]),
+        ),
+        quotas,
+        services,
+        cost: { min: cost.min, max: cost.max },
+        criticalPathMinutes: criticalPath(resources).minutes,
+    };
+}
+
+/** The plan of one stack as Markdown, readable as a PR comment. */
+export function renderReport(stack: string, resources: readonly ResourceRecord[]): string {
+    const facts = planFacts(stack, resources);
+    const cost = estimateCost(resources);
+    const path = criticalPath(resources);
+    const table = (head: string[], rows: string[][]) =>
+        [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+    return [
+        `# Plan of stack \`${stack}\``,
+        "",
+        `${resources.length} resources · ${usd(cost.min)}–${usd(cost.max)} a month · ${path.minutes} minutes to create from nothing`,
+        "",
+        "## Node pools",
+        table(["pool", "size and instance types"], Object.entries(facts.pools)),
+        "",
+        "## Namespaces and quotas",
+        table(["namespace", "quota (requests)"], Object.entries(facts.quotas)),
+        "",
+        "## Services",
+        table(["release", "chart, namespace"], Object.entries(facts.services)),
+        "",
+        `## Monthly cost (on-demand, ${prices.region}, prices as of ${prices.asOf})`,
+        table(
+            ["item", "at minimum", "at maximum", "basis"],
+            [
+                ...cost.lines.map((l) => [l.item, usd(l.min), usd(l.max), l.detail]),
+                ["**total**", `**${usd(cost.min)}**`, `**${usd(cost.max)}**`, ""],
+            ],
+        ),
+        "",
+        "Data transfer, NAT processing, load balancer capacity units, S3/ECR storage and CloudWatch ingestion are usage-based and not included.",
+        "",
+        `## Deploy critical path: ${path.minutes} minutes`,
+        ...path.chain.map((c, i) => `${i + 1}. ${c.type} \`${c.name}\` — ${c.minutes} min`),
+        "",
+        "## Resources by type",
+        table(
+            ["type", "count"],
+            Object.entries(facts.counts).map(([t, n]) => [t, String(n)]),
+        ),
+        "",
+    ].join("\n");
+}
+
+/** What differs between two stacks' plans, as a Markdown table (e.g. staging vs prod). */
+export function compareFacts(a: PlanFacts, b: PlanFacts): string {
+    const rows: string[][] = [];
+    const section = (label: string, x: Record<string, string | number>, y: Record<string, string | number>) => {
+        for (const key of [...new Set([...Object.keys(x), ...Object.keys(y)])].sort()) {
+            if (x[key] !== y[key]) rows.push([label ? `${label} ${key}` : key, String(x[key] ?? "—"), String(y[key] ?? "—")]);
+        }
+    };
+    section("pool", a.pools, b.pools);
+    section("quota", a.quotas, b.quotas);
+    section("service", a.services, b.services);
+    section("count", a.counts, b.counts);
+    const summary = (f: PlanFacts) => ({
+        "monthly cost at min": usd(f.cost.min),
+        "monthly cost at max": usd(f.cost.max),
+        "critical path (min)": f.criticalPathMinutes,
+    });
+    section("", summary(a), summary(b));
+    return [`| what differs | ${a.stack} | ${b.stack} |`, "|---|---|---|", ...rows.map((r) => `| ${r.join(" | ")} |`)].join("\n");
+}
