@@ -38,6 +38,9 @@ describe("synth/cli", () => {
             assert.deepEqual(Object.keys(r), ["urn", "type", "name", "parent", "dependsOn", "provider", "custom", "protect", "inputs"]);
         }
         assert.ok(!text.includes("offline-test"), "secret test values never reach the inventory");
+        assert.match(fs.readFileSync(path.join(out, "report.md"), "utf8"), /^# Plan of stack `prod`/);
+        assert.match(result.stdout, /Monthly cost \(on-demand\): \$\d+\.\d\d at minimum/);
+        assert.match(result.stdout, /Deploy critical path: [\d.]+ min: Key logs → /);
         fs.rmSync(out, { recursive: true, force: true });
     });
 
@@ -56,6 +59,7 @@ describe("synth/cli", () => {
             assert.match(result.stderr, /ml-platform:tier = "prodution": Invalid option/);
             assert.match(result.stderr, /ml-platform:nodePools.compute.minSize = -5: Too small: expected number to be >=0/);
             assert.ok(!fs.existsSync(path.join(out, "resources.json")));
+            assert.ok(!fs.existsSync(path.join(out, "report.md")));
         } finally {
             fs.rmSync(file, { force: true });
             fs.rmSync(out, { recursive: true, force: true });
