@@ -87,6 +87,21 @@ function merged<C>(defaults: Record<string, unknown>, given: object): C {
     return { ...defaults, ...given } as C;
 }
 
+/** What every rule shares: its identity, enforcement, sources and config schema with defaults. */
+function policyBase<C extends object>(meta: RuleMeta & { config?: ConfigSpec<C> }) {
+    const { schema, defaults } = configOf(meta.config);
+    const base = {
+        name: meta.id,
+        description: descriptionOf(meta),
+        enforcementLevel: meta.level,
+        sources: meta.sources,
+        items: meta.items,
+        configDefaults: defaults,
+        ...(schema ? { configSchema: schema } : {}),
+    };
+    return { defaults, base };
+}
+
 /** A rule that checks each resource of the listed types on its own. */
 export function resourceRule<C extends object = Record<string, never>>(
     meta: RuleMeta & {
@@ -96,15 +111,9 @@ export function resourceRule<C extends object = Record<string, never>>(
         check(props: Props, ctx: ResourceContext<C>): void;
     },
 ): PlatformPolicy {
-    const { schema, defaults } = configOf(meta.config);
+    const { defaults, base } = policyBase(meta);
     return {
-        name: meta.id,
-        description: descriptionOf(meta),
-        enforcementLevel: meta.level,
-        sources: meta.sources,
-        items: meta.items,
-        configDefaults: defaults,
-        ...(schema ? { configSchema: schema } : {}),
+        ...base,
         validateResource: (args, report) => {
             const applies = typeof meta.types === "function" ? meta.types(args.type) : meta.types.includes(args.type);
             if (!applies) return;
@@ -126,15 +135,9 @@ export function resourceRule<C extends object = Record<string, never>>(
 export function stackRule<C extends object = Record<string, never>>(
     meta: RuleMeta & { config?: ConfigSpec<C>; check(resources: PolicyResource[], ctx: StackContext<C>): void },
 ): PlatformPolicy {
-    const { schema, defaults } = configOf(meta.config);
+    const { defaults, base } = policyBase(meta);
     return {
-        name: meta.id,
-        description: descriptionOf(meta),
-        enforcementLevel: meta.level,
-        sources: meta.sources,
-        items: meta.items,
-        configDefaults: defaults,
-        ...(schema ? { configSchema: schema } : {}),
+        ...base,
         validateStack: (args, report) => {
             const config = merged<C>(defaults, args.getConfig<object>());
             meta.check(args.resources, { config, report: (m, r) => (r ? report(m, r.urn) : report(m)) });
