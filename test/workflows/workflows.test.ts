@@ -181,7 +181,10 @@ describe("workflows", () => {
             const policyInstall = stepIndex(preview, (s) => s.run === "npm ci --prefix policy");
             const run = stepIndex(preview, (s) => /pulumi preview /.test(s.run ?? ""));
             assert.ok(policyInstall < run);
-            assert.match(steps(preview)[run].run, /--stack "\$STACK" --policy-pack policy --policy-pack-config "policy\/config\/\$STACK\.json" --diff/);
+            assert.match(
+                steps(preview)[run].run,
+                /--stack "\$STACK" --policy-pack policy --policy-pack-config "policy\/config\/\$STACK\.json" --diff/,
+            );
             assert.equal(preview.environment, "${{ matrix.stack }}-preview");
         });
 
