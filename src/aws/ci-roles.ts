@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
+import { clusterAccess } from "./access";
 import { AwsContext } from "./context";
 import { managedPolicyArn, PolicyDocument, policy, Statement, webIdentityTrust } from "./iam";
 
@@ -193,20 +194,11 @@ export class CiRoles extends pulumi.ComponentResource {
             ]),
         );
         // Previews read Kubernetes objects too: view access, which excludes Secrets.
-        new aws.eks.AccessEntry(
+        clusterAccess(
             `${name}-preview`,
-            { clusterName: args.cluster.name, principalArn: preview.arn, tags: { ...ctx.tags } },
-            parent,
-        );
-        new aws.eks.AccessPolicyAssociation(
-            `${name}-preview`,
-            {
-                clusterName: args.cluster.name,
-                principalArn: preview.arn,
-                policyArn: ctx.partition.apply((p) => `arn:${p}:eks::aws:cluster-access-policy/AmazonEKSViewPolicy`),
-                accessScope: { type: "cluster" },
-            },
-            parent,
+            ctx,
+            { clusterName: args.cluster.name, principalArn: preview.arn, accessPolicy: "AmazonEKSViewPolicy" },
+            this,
         );
 
         const repoArns = pulumi.all(args.repositories.map((r) => r.arn));

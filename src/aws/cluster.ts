@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
-import { accessGroup, accessEntryFor } from "./access";
+import { accessGroup, clusterAccess, deployerAccess, PlatformRole } from "./access";
 import { AwsContext } from "./context";
 import { irsaRole, managedAddon, OidcProvider } from "./eks-addon";
 import { managedPolicyArn, policy, serviceTrust } from "./iam";
@@ -140,31 +140,21 @@ export class Cluster extends pulumi.ComponentResource {
             addon("eks-pod-identity-agent"),
         ];
 
-        const deployer = accessEntryFor(`${name}-deployer`, this.eks, ctx, this);
+        const deployer = deployerAccess(`${name}-deployer`, this.eks, ctx, this);
         for (const [entryName, entry] of Object.entries(args.accessEntries)) {
-            new aws.eks.AccessEntry(
+            // cluster-admin is the one documented break-glass entry (CIS EKS 4.1.1): admin through an access policy.
+            const breakGlass = entry.role === "cluster-admin";
+            clusterAccess(
                 `${name}-access-${entryName}`,
+                ctx,
                 {
                     clusterName: this.eks.name,
                     principalArn: entry.principalArn,
-                    kubernetesGroups: entry.role === "cluster-admin" ? [] : [accessGroup(entry.role)],
-                    tags: { ...ctx.tags },
+                    kubernetesGroups: breakGlass ? undefined : [accessGroup(entry.role as PlatformRole)],
+                    accessPolicy: breakGlass ? "AmazonEKSClusterAdminPolicy" : undefined,
                 },
-                parent,
+                this,
             );
-            if (entry.role === "cluster-admin") {
-                // The one documented break-glass entry (CIS EKS 4.1.1): cluster admin through an access policy.
-                new aws.eks.AccessPolicyAssociation(
-                    `${name}-access-${entryName}`,
-                    {
-                        clusterName: this.eks.name,
-                        principalArn: entry.principalArn,
-                        policyArn: ctx.partition.apply((p) => `arn:${p}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`),
-                        accessScope: { type: "cluster" },
-                    },
-                    { parent: this, dependsOn: [this.eks] },
-                );
-            }
         }
 
         this.name = this.eks.name;

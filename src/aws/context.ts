@@ -6,6 +6,8 @@ import { PlatformConfig } from "../config";
 export interface AwsContext {
     /** Prefix of every cloud name, `ml-platform-<environment>`; Pulumi names stay separate and stable. */
     readonly name: string;
+    /** Environment name (`dev`, `staging`, `prod`). */
+    readonly environment: string;
     readonly region: string;
     readonly accountId: pulumi.Output<string>;
     readonly partition: pulumi.Output<string>;
@@ -19,6 +21,7 @@ export function awsContext(config: PlatformConfig): AwsContext {
     const identity = aws.getCallerIdentityOutput();
     return {
         name: `ml-platform-${config.environment}`,
+        environment: config.environment,
         region: config.region,
         accountId: identity.accountId,
         partition: aws.getPartitionOutput().partition,

@@ -60,11 +60,10 @@ export class Registries extends pulumi.ComponentResource {
         const key = entries.length > 0 ? kmsKey("ecr", ctx, { description: `${ctx.name} container images` }, { parent: this }) : undefined;
         this.keyArn = key?.arn;
         for (const [repo, config] of entries) {
-            const environment = ctx.tags["platform.company.io/environment"];
             const repository = new aws.ecr.Repository(
                 `${name}-${repo}`,
                 {
-                    name: `${environment}/${repo}`,
+                    name: `${ctx.environment}/${repo}`,
                     imageTagMutability: "IMMUTABLE",
                     imageScanningConfiguration: { scanOnPush: true },
                     encryptionConfigurations: [{ encryptionType: "KMS", kmsKey: key!.arn }],
