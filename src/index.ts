@@ -10,7 +10,9 @@ import { PlatformServices } from "./addons/contract";
 import { dcgmExporter, nvidiaDevicePlugin } from "./addons/gpu";
 import { loadBalancerController } from "./addons/load-balancer-controller";
 import { loadConfig } from "./config";
-import { Baseline } from "./k8s/baseline";
+import { Baseline, namespaceOfKind } from "./k8s/baseline";
+import { SealedSecrets } from "./secrets/sealed-secrets";
+import { secretsPath } from "./secrets/secrets-path";
 import { stackOutputs } from "./outputs";
 
 /*
@@ -54,10 +56,27 @@ new Baseline("baseline", {
     loadBalancerCidrs: network.publicCidrs,
 });
 
+// Secrets: Sealed Secrets with the program's keys, then the one path every platform secret takes.
+const monitoringNamespace = namespaceOfKind(config, "monitoring");
+const sealedSecrets = new SealedSecrets(
+    "sealed-secrets",
+    { config, protect: ctx.protect, monitoringNamespace, after: [addons] },
+    { providers: { kubernetes: cluster.provider } },
+);
+const secrets = secretsPath(config.secrets.mode, sealedSecrets);
+
 // Platform services in the order their typed dependencies give; GPU plumbing only where a GPU pool exists.
 const hasGpuPool = Object.values(config.nodePools).some((p) => p.gpu);
 new PlatformServices("services", {
-    context: { config, aws: ctx, cluster, provider: cluster.provider, vpcId: network.vpcId },
+    context: {
+        config,
+        aws: ctx,
+        cluster,
+        provider: cluster.provider,
+        vpcId: network.vpcId,
+        secrets,
+        network: { loadBalancerCidrs: network.publicCidrs, monitoringNamespace },
+    },
     addons: [clusterAutoscaler, loadBalancerController, ...(hasGpuPool ? [nvidiaDevicePlugin, dcgmExporter] : [])],
     after: [addons],
 });
@@ -83,4 +102,6 @@ export = stackOutputs({
     ciImagePushRoleArn: ci.arns.imagePush,
     gitopsRepoUrl: config.gitops.repoUrl,
     gitopsPath: config.gitops.path,
+    sealedSecretsCert: sealedSecrets.certificate,
+    argocdUrl: `https://argocd.${config.domain}`,
 });

@@ -38,6 +38,12 @@ export const outputContract = {
     },
     gitopsRepoUrl: { type: "string", secret: false, description: "GitOps repository ArgoCD watches." },
     gitopsPath: { type: "string", secret: false, description: "Path of this environment's applications in the GitOps repository." },
+    sealedSecretsCert: {
+        type: "string",
+        secret: false,
+        description: "PEM certificate of the active Sealed Secrets key: `kubeseal --cert` seals GitOps secrets offline.",
+    },
+    argocdUrl: { type: "string", secret: false, description: "ArgoCD web UI and API (`https://argocd.<domain>`)." },
 } as const satisfies Record<string, OutputSpec>;
 
 export type OutputName = keyof typeof outputContract;

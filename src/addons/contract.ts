@@ -2,7 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { AwsContext } from "../aws/context";
 import { Cluster } from "../aws/cluster";
-import { ChartRef, PlatformConfig } from "../config";
+import { ChartRef, NamespaceConfig, PlatformConfig } from "../config";
+import { Namespace } from "../k8s/namespaces";
+import { PolicySpec } from "../k8s/network-policies";
+import { SecretsPath } from "../secrets/secrets-path";
 
 /** Everything an add-on may use; add-ons never read stack config themselves. */
 export interface AddonContext {
@@ -11,6 +14,43 @@ export interface AddonContext {
     cluster: Cluster;
     provider: k8s.Provider;
     vpcId: pulumi.Output<string>;
+    /** How the add-on's secrets reach the cluster; it never knows whether they are sealed. */
+    secrets: SecretsPath;
+    /** Public subnets (where load balancers send from) and the namespace Prometheus scrapes from. */
+    network: { loadBalancerCidrs: readonly string[]; monitoringNamespace: string };
+}
+
+/** What an add-on's own namespace needs: quota, Pod Security level, and the network allows beyond default deny. */
+export interface ServiceNamespaceSpec {
+    quota: NamespaceConfig["quota"];
+    podSecurity?: NamespaceConfig["podSecurity"];
+    containerDefaults?: NamespaceConfig["containerDefaults"];
+    allows: PolicySpec[];
+}
+
+const serviceContainerDefaults = { cpuRequest: "50m", memoryRequest: "64Mi", cpuLimit: "1", memoryLimit: "1Gi" };
+
+/** A platform service's own namespace: Pod Security, quota, limits, default deny and only the given allows. */
+export function serviceNamespace(
+    name: string,
+    { config }: Pick<AddonContext, "config">,
+    spec: ServiceNamespaceSpec,
+    opts: pulumi.ComponentResourceOptions,
+): Namespace {
+    return new Namespace(
+        name,
+        {
+            config: {
+                kind: "service",
+                podSecurity: spec.podSecurity ?? "restricted",
+                quota: spec.quota,
+                containerDefaults: spec.containerDefaults ?? serviceContainerDefaults,
+            },
+            kubernetesVersion: config.cluster.kubernetesVersion,
+            network: { allows: spec.allows },
+        },
+        opts,
+    );
 }
 
 /**

@@ -100,8 +100,10 @@ const clusterRules: Rule = (c) => {
 /** Namespaces: one workload namespace; GPU quota only where GPU nodes exist. */
 const namespaceRules: Rule = (c) => {
     const out: ConfigProblem[] = [];
-    const workloads = Object.keys(c.namespaces).filter((n) => c.namespaces[n].kind === "workload");
-    if (workloads.length !== 1) out.push(problem("namespaces", workloads, "must define exactly one namespace of kind workload"));
+    for (const kind of ["workload", "monitoring"] as const) {
+        const named = Object.keys(c.namespaces).filter((n) => c.namespaces[n].kind === kind);
+        if (named.length !== 1) out.push(problem("namespaces", named, `must define exactly one namespace of kind ${kind}`));
+    }
     const gpuPools = Object.values(c.nodePools).some((p) => p.gpu);
     for (const [name, ns] of Object.entries(c.namespaces)) {
         if (ns.quota.gpus > 0 && !gpuPools)

@@ -100,6 +100,14 @@ export const configSchema = z.strictObject({
     secrets: z.strictObject({
         /** plain: Kubernetes Secrets; sealed: SealedSecrets sealed with the program's key. */
         mode: z.enum(["plain", "sealed"]),
+        /**
+         * Sealing key generations, oldest first. The last one seals; every one stays installed so
+         * that everything sealed before still decrypts. Rotate by appending; never remove.
+         */
+        sealingKeys: z
+            .array(z.string().regex(/^[a-z0-9][a-z0-9-]{0,30}$/, "must be a short lowercase name such as 2026-11"))
+            .min(1, "must list at least one key")
+            .default(["initial"]),
     }),
     postgresql: z.strictObject({
         instances: count(1, 9),

@@ -5,6 +5,13 @@ import { Namespace } from "./namespaces";
 import { workloadRbac } from "./rbac";
 import { defaultStorageClass } from "./storage";
 
+/** The configured namespace of a kind (the rules make the workload one unique). */
+export function namespaceOfKind(config: PlatformConfig, kind: PlatformConfig["namespaces"][string]["kind"]): string {
+    const name = Object.keys(config.namespaces).find((n) => config.namespaces[n].kind === kind);
+    if (!name) throw new Error(`no namespace of kind ${kind} is configured`);
+    return name;
+}
+
 export interface BaselineArgs {
     config: PlatformConfig;
     provider: k8s.Provider;
@@ -23,19 +30,20 @@ export class Baseline extends pulumi.ComponentResource {
     constructor(name: string, args: BaselineArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:k8s:Baseline", name, {}, { ...opts, providers: { kubernetes: args.provider } });
         const { config } = args;
-        const monitoringNamespace =
-            Object.keys(config.namespaces).find((n) => config.namespaces[n].kind === "monitoring") ?? "platform-monitoring";
+        const monitoringNamespace = namespaceOfKind(config, "monitoring");
         for (const [ns, nsConfig] of Object.entries(config.namespaces)) {
             this.namespaces[ns] = new Namespace(
                 ns,
                 {
                     config: nsConfig,
                     kubernetesVersion: config.cluster.kubernetesVersion,
-                    posture: {
-                        posture: config.network.egress,
-                        vpcCidr: config.network.vpcCidr,
-                        loadBalancerCidrs: args.loadBalancerCidrs,
-                        monitoringNamespace,
+                    network: {
+                        posture: {
+                            posture: config.network.egress,
+                            vpcCidr: config.network.vpcCidr,
+                            loadBalancerCidrs: args.loadBalancerCidrs,
+                            monitoringNamespace,
+                        },
                     },
                 },
                 { parent: this },

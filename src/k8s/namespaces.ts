@@ -1,13 +1,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { NamespaceConfig } from "../config";
-import { networkPolicies, PostureArgs } from "./network-policies";
+import { defaultDeny, networkPolicies, PolicySpec, PostureArgs } from "./network-policies";
 
 export interface NamespaceArgs {
-    config: NamespaceConfig;
+    /** A configured namespace, or a platform service's own (kind `service`, sized by the service). */
+    config: Omit<NamespaceConfig, "kind"> & { kind: NamespaceConfig["kind"] | "service" };
     /** Kubernetes minor version the Pod Security labels pin, e.g. `1.34`. */
     kubernetesVersion: string;
-    posture: Omit<PostureArgs, "namespace">;
+    /**
+     * Configured namespaces follow the environment's posture; a service namespace gets default deny
+     * and exactly the allows its service needs.
+     */
+    network: { posture: Omit<PostureArgs, "namespace"> } | { allows: PolicySpec[] };
 }
 
 /** Pod Security Standards labels: enforce, audit and warn at one level, versions pinned (PSS, CIS K8s 5.2.1). */
@@ -84,7 +89,11 @@ export class Namespace extends pulumi.ComponentResource {
             { metadata: { name: "default", namespace: name }, automountServiceAccountToken: false },
             inNamespace,
         );
-        for (const policy of networkPolicies({ ...args.posture, namespace: name })) {
+        const policies =
+            "posture" in args.network
+                ? networkPolicies({ ...args.network.posture, namespace: name })
+                : [...defaultDeny(), ...args.network.allows];
+        for (const policy of policies) {
             new k8s.networking.v1.NetworkPolicy(
                 `${name}-${policy.name}`,
                 { metadata: { name: policy.name, namespace: name }, spec: policy.spec },

@@ -18,7 +18,8 @@ export interface PostureArgs {
     monitoringNamespace: string;
 }
 
-const nsSelector = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
+const all = { podSelector: {} };
+export const nsSelector = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
 
 /**
  * Every namespace we own starts from default deny, in and out, plus DNS (CIS EKS 4.3.2), then gets
@@ -29,26 +30,7 @@ const nsSelector = (name: string) => ({ namespaceSelector: { matchLabels: { "kub
  *   and the object store — no internet.
  */
 export function networkPolicies(a: PostureArgs): PolicySpec[] {
-    const all = { podSelector: {} };
-    const policies: PolicySpec[] = [
-        { name: "default-deny", spec: { ...all, policyTypes: ["Ingress", "Egress"] } },
-        {
-            name: "allow-dns",
-            spec: {
-                ...all,
-                policyTypes: ["Egress"],
-                egress: [
-                    {
-                        to: [{ ...nsSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                        ports: [
-                            { protocol: "UDP", port: 53 },
-                            { protocol: "TCP", port: 53 },
-                        ],
-                    },
-                ],
-            },
-        },
-    ];
+    const policies = defaultDeny();
     if (a.posture === "open") {
         policies.push({
             name: "allow-cluster-and-vpc",
@@ -109,3 +91,90 @@ export function networkPolicies(a: PostureArgs): PolicySpec[] {
     }
     return policies;
 }
+
+/** What every namespace we own starts from: deny all in and out, then DNS to CoreDNS. */
+export function defaultDeny(): PolicySpec[] {
+    return [
+        { name: "default-deny", spec: { ...all, policyTypes: ["Ingress", "Egress"] } },
+        {
+            name: "allow-dns",
+            spec: {
+                ...all,
+                policyTypes: ["Egress"],
+                egress: [
+                    {
+                        to: [{ ...nsSelector("kube-system"), podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                        ports: [
+                            { protocol: "UDP", port: 53 },
+                            { protocol: "TCP", port: 53 },
+                        ],
+                    },
+                ],
+            },
+        },
+    ];
+}
+
+type Selector = { matchLabels: Record<string, string> };
+const tcp = (ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
+
+/** The allows a platform service's own namespace is built from: each one named, narrow and explicit. */
+export const allow = {
+    /** Pods of the namespace talk to each other. */
+    sameNamespace: (): PolicySpec => ({
+        name: "allow-same-namespace",
+        spec: {
+            ...all,
+            policyTypes: ["Ingress", "Egress"],
+            ingress: [{ from: [{ podSelector: {} }] }],
+            egress: [{ to: [{ podSelector: {} }] }],
+        },
+    }),
+    /**
+     * Controllers reach the Kubernetes API: on EKS its endpoint addresses are the control plane's
+     * network interfaces in the cluster's subnets, so 443 into the VPC (and the API server's
+     * webhook and proxy calls come back from there).
+     */
+    apiServer: (vpcCidr: string, webhookPorts: number[] = []): PolicySpec => ({
+        name: "allow-kubernetes-api",
+        spec: {
+            ...all,
+            policyTypes: webhookPorts.length ? ["Ingress", "Egress"] : ["Egress"],
+            egress: [{ to: [{ ipBlock: { cidr: vpcCidr } }], ports: tcp([443]) }],
+            ...(webhookPorts.length ? { ingress: [{ from: [{ ipBlock: { cidr: vpcCidr } }], ports: tcp(webhookPorts) }] } : {}),
+        },
+    }),
+    /** Prometheus scrapes the metrics ports. */
+    monitoringScrape: (monitoringNamespace: string, ports: number[]): PolicySpec => ({
+        name: "allow-monitoring-scrape",
+        spec: { ...all, policyTypes: ["Ingress"], ingress: [{ from: [nsSelector(monitoringNamespace)], ports: tcp(ports) }] },
+    }),
+    /** The load balancers (public subnets, IP targets) reach the selected pods on these ports. */
+    loadBalancers: (cidrs: readonly string[], podSelector: Selector, ports: number[]): PolicySpec => ({
+        name: "allow-load-balancers",
+        spec: {
+            podSelector,
+            policyTypes: ["Ingress"],
+            ingress: [{ from: cidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(ports) }],
+        },
+    }),
+    /** Ingress from other namespaces' pods on these ports (clients of a service). */
+    fromNamespaces: (name: string, namespaces: string[], ports: number[]): PolicySpec => ({
+        name,
+        spec: { ...all, policyTypes: ["Ingress"], ingress: [{ from: namespaces.map(nsSelector), ports: tcp(ports) }] },
+    }),
+    /** Egress to pods of other namespaces on these ports. */
+    toNamespaces: (name: string, namespaces: string[], ports: number[]): PolicySpec => ({
+        name,
+        spec: { ...all, policyTypes: ["Egress"], egress: [{ to: namespaces.map(nsSelector), ports: tcp(ports) }] },
+    }),
+    /** HTTPS to the internet (Git hosts, chart repositories) for the selected pods only. */
+    httpsEgress: (name: string, podSelector: Selector, vpcCidr: string): PolicySpec => ({
+        name,
+        spec: {
+            podSelector,
+            policyTypes: ["Egress"],
+            egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [vpcCidr] } }], ports: tcp([443]) }],
+        },
+    }),
+};

@@ -1,3 +1,7 @@
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+
 /**
  * What a provider would return after creating a resource or answering an invoke, faked for offline
  * runs. Only the outputs the program reads are filled in; everything else echoes the inputs.
@@ -35,7 +39,16 @@ const fakers: Record<string, Faker> = {
     "aws:ec2/vpc:Vpc": (name) => ({ defaultSecurityGroupId: `sg-default-${name}` }),
     "aws:eks/nodeGroup:NodeGroup": (name) => ({ resources: [{ autoscalingGroups: [{ name: `eks-${name}-asg` }] }] }),
     "random:index/randomPassword:RandomPassword": (name) => ({ result: `offline-password-${name}` }),
+    // A fixed, test-only key pair and certificate (2048-bit, committed), so offline sealing is real and repeatable.
+    "tls:index/privateKey:PrivateKey": () => {
+        const privateKeyPem = offlineSealing("key");
+        const publicKeyPem = crypto.createPublicKey(privateKeyPem).export({ type: "spki", format: "pem" }).toString();
+        return { privateKeyPem, publicKeyPem };
+    },
+    "tls:index/selfSignedCert:SelfSignedCert": () => ({ certPem: offlineSealing("crt") }),
 };
+
+const offlineSealing = (ext: "key" | "crt") => fs.readFileSync(path.join(__dirname, "fixtures", `offline-sealing.${ext}`), "utf8");
 
 /** The state of a newly "created" resource: inputs, a stable id, and the faked computed outputs. */
 export function fakeResourceState(type: string, name: string, inputs: State, region: string): { id: string; state: State } {

@@ -2,9 +2,9 @@ import { strict as assert } from "node:assert";
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { scopeLabel, sealedSecret, sealValue, unsealValue } from "../../src/addons/sealing";
+import { scopeLabel, sealedSecret, sealValue, unsealValue } from "../../src/secrets/sealing";
 
-describe("addons/sealing (kubeseal format)", () => {
+describe("secrets/sealing (kubeseal format)", () => {
     // The controller's keys are RSA-4096; the format does not depend on the size, so tests use 2048 for speed.
     const { publicKey, privateKey } = crypto.generateKeyPairSync("rsa", {
         modulusLength: 2048,
@@ -39,6 +39,22 @@ describe("addons/sealing (kubeseal format)", () => {
         assert.throws(() => unsealValue(other.privateKey, target, sealed), /oaep decoding error|decrypt/i);
     });
 
+    it("with a derivation key, seals the same value the same way (no perpetual diff) and still unseals", () => {
+        const options = { derivationKey: "program-secret" };
+        for (const scope of ["strict", "namespace-wide", "cluster-wide"] as const) {
+            const t = { ...target, scope };
+            const once = sealValue(publicKey, t, "stable", options);
+            assert.equal(sealValue(publicKey, t, "stable", options), once, scope);
+            assert.equal(unsealValue(privateKey, t, once).toString(), "stable", scope);
+        }
+        const once = sealValue(publicKey, target, "stable", options);
+        assert.notEqual(sealValue(publicKey, target, "changed", options), once, "another value");
+        assert.notEqual(sealValue(publicKey, { ...target, name: "other" }, "stable", options), once, "another target");
+        assert.notEqual(sealValue(publicKey, target, "stable", { derivationKey: "another-secret" }), once, "another key");
+        assert.notEqual(sealValue(publicKey, target, "stable"), sealValue(publicKey, target, "stable"), "random without one");
+        assert.throws(() => unsealValue(privateKey, { ...target, namespace: "platform-dev" }, once), /oaep decoding error|decrypt/i);
+    });
+
     it("labels scopes as kubeseal does and annotates non-strict SealedSecrets", () => {
         assert.deepEqual(
             [scopeLabel(target), scopeLabel({ ...target, scope: "namespace-wide" }), scopeLabel({ ...target, scope: "cluster-wide" })].map(
@@ -55,8 +71,8 @@ describe("addons/sealing (kubeseal format)", () => {
 
     it("seals with the controller's certificate, as `kubeseal --cert` does", () => {
         // A test-only key pair and self-signed certificate (openssl req -x509), committed as a fixture.
-        const cert = fs.readFileSync(path.join(__dirname, "fixtures", "sealing-test.crt"), "utf8");
-        const key = fs.readFileSync(path.join(__dirname, "fixtures", "sealing-test.key"), "utf8");
+        const cert = fs.readFileSync(path.join(__dirname, "../../src/synth/fixtures/offline-sealing.crt"), "utf8");
+        const key = fs.readFileSync(path.join(__dirname, "../../src/synth/fixtures/offline-sealing.key"), "utf8");
         assert.equal(unsealValue(key, target, sealValue(cert, target, "from-cert")).toString(), "from-cert");
     });
 });
