@@ -81,10 +81,7 @@ function rsaOaepSha256(key: crypto.KeyObject, label: Buffer, message: Buffer, se
     const db = Buffer.concat([sha256(label), Buffer.alloc(padding), Buffer.from([1]), message]);
     const maskedDb = xor(db, mgf1(seed, db.length));
     const maskedSeed = xor(seed, mgf1(maskedDb, hashLength));
-    return crypto.publicEncrypt(
-        { key, padding: crypto.constants.RSA_NO_PADDING },
-        Buffer.concat([Buffer.from([0]), maskedSeed, maskedDb]),
-    );
+    return crypto.publicEncrypt({ key, padding: crypto.constants.RSA_NO_PADDING }, Buffer.concat([Buffer.from([0]), maskedSeed, maskedDb]));
 }
 
 function mgf1(seed: Buffer, length: number): Buffer {

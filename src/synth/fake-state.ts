@@ -38,7 +38,10 @@ const fakers: Record<string, Faker> = {
     "aws:cloudwatch/logGroup:LogGroup": (name, inputs, region) => ({ arn: arn("logs", region, `log-group:${inputs.name ?? name}`) }),
     "aws:ec2/vpc:Vpc": (name) => ({ defaultSecurityGroupId: `sg-default-${name}` }),
     "aws:eks/nodeGroup:NodeGroup": (name) => ({ resources: [{ autoscalingGroups: [{ name: `eks-${name}-asg` }] }] }),
-    "random:index/randomPassword:RandomPassword": (name) => ({ result: `offline-password-${name}` }),
+    "random:index/randomPassword:RandomPassword": (name) => ({
+        result: `offline-password-${name}`,
+        bcryptHash: `$2a$10$offline.bcrypt.hash.of.${name}`,
+    }),
     // A fixed, test-only key pair and certificate (2048-bit, committed), so offline sealing is real and repeatable.
     "tls:index/privateKey:PrivateKey": () => {
         const privateKeyPem = offlineSealing("key");

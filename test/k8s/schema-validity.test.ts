@@ -21,11 +21,22 @@ function modelFor(type: string): (new (data: object) => { validate(): void }) | 
     }
 }
 
+/**
+ * Custom resources of the platform's operators: kubernetes-models 4.x has no schema for them (the
+ * CRD model packages that do are ESM-only); their own tests and the policy pack check them.
+ */
+const customResourceGroups =
+    /^kubernetes:(argoproj\.io|bitnami\.com|postgresql\.cnpg\.io|barmancloud\.cnpg\.io|minio\.min\.io|monitoring\.coreos\.com|cert-manager\.io)\//;
+
+/** Secret values are recorded as "[secret]"; their shape (a string map) is not what is checked here. */
+const withoutSecretMarkers = (inputs: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v === "[secret]" ? {} : v]));
+
 export function validateObject(r: ResourceRecord): string | undefined {
     const Model = modelFor(r.type);
     if (!Model) return `no schema model for ${r.type}`;
     try {
-        new Model(r.inputs).validate();
+        new Model(withoutSecretMarkers(r.inputs)).validate();
         return undefined;
     } catch (e) {
         return `${r.type} ${r.name}: ${(e as Error).message}`;
@@ -36,7 +47,7 @@ describe("k8s/schema validity", () => {
     for (const stack of ["dev", "staging", "prod"]) {
         it(`${stack}: every Kubernetes object passes the OpenAPI schema`, async () => {
             const objects = (await successfulRun(stack)).resources.filter(
-                (r) => r.type.startsWith("kubernetes:") && r.type !== "kubernetes:helm.sh/v3:Release",
+                (r) => r.type.startsWith("kubernetes:") && r.type !== "kubernetes:helm.sh/v3:Release" && !customResourceGroups.test(r.type),
             );
             assert.ok(objects.length > 30, `${objects.length} objects`);
             assert.deepEqual(objects.map(validateObject).filter(Boolean), []);

@@ -1,0 +1,106 @@
+import { strict as assert } from "node:assert";
+import { argocdQuota, argocdValues } from "../../src/addons/argocd";
+import { findResource, ofType, ResourceRecord } from "../../src/synth/inventory";
+import { configProblems, successfulRun } from "../harness";
+
+/* ArgoCD per environment (SPEC §4, SECURITY.md 25): HA in prod, read-only default, restricted projects, the root app. */
+
+type Values = ReturnType<typeof argocdValues>;
+const release = (resources: ResourceRecord[]) => findResource(resources, "kubernetes:helm.sh/v3:Release", "argocd");
+const values = (resources: ResourceRecord[]) => release(resources).inputs.values as Values;
+const replicaCounts = (v: Values) => ({
+    server: v.server.replicas,
+    repoServer: v.repoServer.replicas,
+    controller: v.controller.replicas,
+    applicationSet: v.applicationSet.replicas,
+    redisHa: v["redis-ha"].enabled,
+});
+
+describe("addons/argocd", () => {
+    it("prod runs ArgoCD highly available: replicated server and repo-server, sharded controller, redis-ha, PDBs, spread over zones", async () => {
+        const v = values((await successfulRun("prod")).resources);
+        assert.deepEqual(replicaCounts(v), { server: 3, repoServer: 3, controller: 2, applicationSet: 2, redisHa: true });
+        assert.equal(v.redis.enabled, false, "one redis only");
+        for (const c of [v.server, v.repoServer, v.controller, v.applicationSet]) {
+            assert.equal(c.pdb.enabled, true);
+            assert.equal(c.topologySpreadConstraints[0].topologyKey, "topology.kubernetes.io/zone");
+        }
+    });
+
+    for (const stack of ["dev", "staging"]) {
+        it(`${stack} runs one of each, without redis-ha or PDBs`, async () => {
+            const v = values((await successfulRun(stack)).resources);
+            assert.deepEqual(replicaCounts(v), { server: 1, repoServer: 1, controller: 1, applicationSet: 1, redisHa: false });
+            assert.equal(v.server.pdb.enabled, false, "a PDB on one replica would block node drains");
+        });
+    }
+
+    for (const stack of ["dev", "staging", "prod"]) {
+        it(`${stack}: read-only by default, admins from the configured group, pinned chart, UI at argocd.<domain> behind an internal ALB`, async () => {
+            const { resources, outputs } = await successfulRun(stack);
+            const r = release(resources);
+            assert.deepEqual([r.inputs.chart, r.inputs.version, r.inputs.namespace], ["argo-cd", "10.1.1", "argocd"]);
+            const v = values(resources);
+            assert.equal(v.configs.rbac["policy.default"], "role:readonly");
+            assert.equal(v.configs.rbac["policy.csv"], "g, platform-admins, role:admin\n");
+            assert.equal(v.configs.secret.createSecret, false, "the admin secret comes from the secrets path");
+            const domain = { dev: "dev.internal.company.io", staging: "staging.company.io", prod: "app.company.io" }[stack];
+            assert.equal(v.server.ingress.hostname, `argocd.${domain}`);
+            assert.equal(v.server.ingress.annotations["alb.ingress.kubernetes.io/listen-ports"], '[{"HTTPS":443}]');
+            assert.equal(outputs!.argocdUrl, `https://argocd.${domain}`);
+            const secret = resources.find((x) => (x.inputs.metadata as { name?: string })?.name === "argocd-secret")!;
+            assert.ok(r.dependsOn.includes(secret.urn), "the admin secret exists before ArgoCD starts");
+        });
+
+        it(`${stack}: projects restrict repositories and destinations; the root app points at environments/${stack}`, async () => {
+            const { resources } = await successfulRun(stack);
+            const projects = ofType(resources, "kubernetes:argoproj.io/v1alpha1:AppProject");
+            assert.deepEqual(
+                projects.map((p) => (p.inputs.metadata as { name: string }).name).sort(),
+                [`${stack}-apps`, "platform"].sort(),
+            );
+            for (const p of projects) {
+                const spec = p.inputs.spec as { sourceRepos: string[]; destinations: { namespace: string; server: string }[] };
+                assert.deepEqual(spec.sourceRepos, ["https://github.com/company/platform-gitops.git"]);
+                for (const d of spec.destinations) {
+                    assert.notEqual(d.namespace, "*");
+                    assert.equal(d.server, "https://kubernetes.default.svc");
+                }
+            }
+            const apps = findResource(projects, "kubernetes:argoproj.io/v1alpha1:AppProject", `argocd-project-${stack}-apps`);
+            const tenants = (apps.inputs.spec as { destinations: { namespace: string }[] }).destinations.map((d) => d.namespace);
+            assert.deepEqual(tenants, [`platform-${stack}`, "platform-mlops"], "never argocd, kube-system or another environment");
+            const root = findResource(resources, "kubernetes:argoproj.io/v1alpha1:Application", `${stack}-root`);
+            const spec = root.inputs.spec as { project: string; source: { path: string }; syncPolicy: { automated?: object } };
+            assert.equal(spec.project, "platform", "never the unrestricted default project");
+            assert.equal(spec.source.path, `environments/${stack}`);
+            assert.equal(spec.syncPolicy.automated !== undefined, stack !== "prod", "prod syncs by hand (gitops.autoSync: false)");
+            for (const p of projects) assert.ok(root.dependsOn.includes(p.urn), "its project exists first");
+        });
+    }
+
+    it("the platform project may create Applications in argocd only, and no project anything cluster-wide", async () => {
+        const { resources } = await successfulRun("dev");
+        const platform = findResource(resources, "kubernetes:argoproj.io/v1alpha1:AppProject", "argocd-project-platform");
+        const spec = platform.inputs.spec as Record<string, unknown>;
+        assert.deepEqual(spec.destinations, [{ server: "https://kubernetes.default.svc", namespace: "argocd" }]);
+        assert.deepEqual(spec.namespaceResourceWhitelist, [{ group: "argoproj.io", kind: "Application" }]);
+        assert.deepEqual(spec.clusterResourceWhitelist, []);
+    });
+
+    it("sizes the namespace quota from the replicas: HA needs more than a single set", () => {
+        const single = { highAvailability: false, serverReplicas: 1, repoServerReplicas: 1, controllerShards: 1, adminGroup: "g" };
+        const ha = { ...single, highAvailability: true, serverReplicas: 3, repoServerReplicas: 3, controllerShards: 2 };
+        assert.deepEqual(argocdQuota(single), { cpu: 13, memoryGiB: 16, gpus: 0, pods: 17, persistentVolumeClaims: 0, storageGiB: 0 });
+        assert.ok(argocdQuota(ha).cpu > argocdQuota(single).cpu && argocdQuota(ha).pods > argocdQuota(single).pods);
+    });
+
+    it("must fail: prod without HA, and HA with a single server", async () => {
+        assert.deepEqual((await configProblems("prod", (v) => (v.argocd.highAvailability = false))).problems, [
+            "ml-platform:argocd.highAvailability = false: tier production needs highly available ArgoCD",
+        ]);
+        assert.deepEqual((await configProblems("prod", (v) => (v.argocd.serverReplicas = 1))).problems, [
+            "ml-platform:argocd.serverReplicas = 1: highly available ArgoCD needs ≥ 2 server and repo-server replicas",
+        ]);
+    });
+});
