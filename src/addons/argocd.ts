@@ -73,7 +73,7 @@ export function argocdValues(config: PlatformConfig) {
     const a = config.argocd;
     const replicas = argocdReplicas(a);
     const onSystemPool = { nodeSelector: { [poolLabel]: "system" } };
-    const component = (c: Component, name: string, extra: object = {}) => ({
+    const component = <E extends object>(c: Component, name: string, extra = {} as E) => ({
         ...onSystemPool,
         replicas: replicas[c],
         resources: resources(c),
@@ -197,8 +197,9 @@ export const argocd: Addon = {
                 allows: [
                     allow.sameNamespace(),
                     allow.apiServer(config.network.vpcCidr),
+                    // The UI's ALB is internal: its addresses are in the private subnets.
                     allow.loadBalancers(
-                        context.network.loadBalancerCidrs,
+                        context.network.internalLoadBalancerCidrs,
                         { matchLabels: { "app.kubernetes.io/name": "argocd-server" } },
                         [8080],
                     ),

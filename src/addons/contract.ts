@@ -16,8 +16,11 @@ export interface AddonContext {
     vpcId: pulumi.Output<string>;
     /** How the add-on's secrets reach the cluster; it never knows whether they are sealed. */
     secrets: SecretsPath;
-    /** Public subnets (where load balancers send from) and the namespace Prometheus scrapes from. */
-    network: { loadBalancerCidrs: readonly string[]; monitoringNamespace: string };
+    /**
+     * Where load balancers send from: internet-facing ones from the public subnets, internal ones
+     * (the platform's UIs) from the private subnets; and the namespace Prometheus scrapes from.
+     */
+    network: { loadBalancerCidrs: readonly string[]; internalLoadBalancerCidrs: readonly string[]; monitoringNamespace: string };
 }
 
 /** What an add-on's own namespace needs: quota, Pod Security level, and the network allows beyond default deny. */

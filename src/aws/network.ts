@@ -23,6 +23,8 @@ export class Network extends pulumi.ComponentResource {
     readonly publicSubnetIds: pulumi.Output<string>[];
     /** Public subnet CIDRs, where internet-facing load balancers live. */
     readonly publicCidrs: string[];
+    /** Private subnet CIDRs, where nodes, pods and internal load balancers live. */
+    readonly privateCidrs: string[];
     /** KMS key for this environment's CloudWatch log groups (flow logs, control-plane logs). */
     readonly logsKey: aws.kms.Key;
 
@@ -129,6 +131,7 @@ export class Network extends pulumi.ComponentResource {
         this.privateSubnetIds = privateSubnets.map((s) => s.id);
         this.publicSubnetIds = publicSubnets.map((s) => s.id);
         this.publicCidrs = plan.map((p) => p.publicCidr);
+        this.privateCidrs = plan.map((p) => p.privateCidr);
         this.registerOutputs({ vpcId: this.vpcId });
     }
 
