@@ -88,6 +88,32 @@ describe("addons/argocd", () => {
         assert.deepEqual(spec.clusterResourceWhitelist, []);
     });
 
+    it("network: the UI is reached only from the internal ALB's private subnets; only the repo-server reaches the internet", async () => {
+        const { resources } = await successfulRun("prod");
+        const policy = (name: string) =>
+            findResource(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy", `argocd-${name}`).inputs.spec as {
+                podSelector: { matchLabels?: Record<string, string> };
+                ingress?: { from: { ipBlock: { cidr: string } }[]; ports: { port: number }[] }[];
+                egress?: { to: { ipBlock: { cidr: string; except: string[] } }[]; ports: { port: number }[] }[];
+            };
+        const lb = policy("allow-load-balancers");
+        assert.deepEqual(lb.podSelector.matchLabels, { "app.kubernetes.io/name": "argocd-server" });
+        assert.deepEqual(
+            lb.ingress![0].from.map((f) => f.ipBlock.cidr),
+            ["10.30.0.0/19", "10.30.32.0/19", "10.30.64.0/19"],
+            "the private subnets",
+        );
+        assert.deepEqual(
+            lb.ingress![0].ports.map((p) => p.port),
+            [8080],
+        );
+        const git = policy("allow-git-egress");
+        assert.deepEqual(git.podSelector.matchLabels, { "app.kubernetes.io/name": "argocd-repo-server" });
+        assert.deepEqual(git.egress![0].ports, [{ protocol: "TCP", port: 443 }]);
+        assert.deepEqual(git.egress![0].to[0].ipBlock.except, ["10.30.0.0/16"]);
+        policy("default-deny");
+    });
+
     it("sizes the namespace quota from the replicas: HA needs more than a single set", () => {
         const single = { highAvailability: false, serverReplicas: 1, repoServerReplicas: 1, controllerShards: 1, adminGroup: "g" };
         const ha = { ...single, highAvailability: true, serverReplicas: 3, repoServerReplicas: 3, controllerShards: 2 };
