@@ -9,7 +9,9 @@ import { clusterAutoscaler } from "./addons/cluster-autoscaler";
 import { PlatformServices } from "./addons/contract";
 import { dcgmExporter, nvidiaDevicePlugin } from "./addons/gpu";
 import { loadBalancerController } from "./addons/load-balancer-controller";
+import { monitoringAddon } from "./addons/monitoring";
 import { loadConfig } from "./config";
+import { grafanaUrl } from "./monitoring/values";
 import { Baseline, namespaceOfKind } from "./k8s/baseline";
 import { SealedSecrets } from "./secrets/sealed-secrets";
 import { secretsPath } from "./secrets/secrets-path";
@@ -50,7 +52,7 @@ const ci = new CiRoles("ci", {
 });
 
 // Kubernetes: namespaces with quotas, Pod Security and network policies, RBAC, storage.
-new Baseline("baseline", {
+const baseline = new Baseline("baseline", {
     config,
     provider: cluster.provider,
     loadBalancerCidrs: network.publicCidrs,
@@ -77,7 +79,12 @@ new PlatformServices("services", {
         secrets,
         network: { loadBalancerCidrs: network.publicCidrs, monitoringNamespace },
     },
-    addons: [clusterAutoscaler, loadBalancerController, ...(hasGpuPool ? [nvidiaDevicePlugin, dcgmExporter] : [])],
+    addons: [
+        clusterAutoscaler,
+        loadBalancerController,
+        ...(hasGpuPool ? [nvidiaDevicePlugin, dcgmExporter] : []),
+        monitoringAddon([baseline]),
+    ],
     after: [addons],
 });
 
@@ -104,4 +111,5 @@ export = stackOutputs({
     gitopsPath: config.gitops.path,
     sealedSecretsCert: sealedSecrets.certificate,
     argocdUrl: `https://argocd.${config.domain}`,
+    grafanaUrl: grafanaUrl(config.domain),
 });

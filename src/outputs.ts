@@ -44,6 +44,7 @@ export const outputContract = {
         description: "PEM certificate of the active Sealed Secrets key: `kubeseal --cert` seals GitOps secrets offline.",
     },
     argocdUrl: { type: "string", secret: false, description: "ArgoCD web UI and API (`https://argocd.<domain>`)." },
+    grafanaUrl: { type: "string", secret: false, description: "Grafana web UI (`https://grafana.<domain>`)." },
 } as const satisfies Record<string, OutputSpec>;
 
 export type OutputName = keyof typeof outputContract;

@@ -104,6 +104,8 @@ export const charts = {
     sealedSecrets: { chart: "sealed-secrets", version: "2.18.5", repo: "https://bitnami.github.io/sealed-secrets" },
     /** Argo CD 3.x. */
     argoCd: { chart: "argo-cd", version: "10.1.1", repo: "https://argoproj.github.io/argo-helm" },
+    /** Prometheus Operator 0.93 with Prometheus, Alertmanager, Grafana, kube-state-metrics and node-exporter. */
+    kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts" },
 } as const satisfies Record<string, ChartRef>;
 
 /**

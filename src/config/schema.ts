@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { defaultSlo, sloSchema } from "../monitoring/slo";
 import { instanceTypes, supportedKubernetesVersions } from "./catalog";
 
 /**
@@ -159,6 +160,8 @@ export const configSchema = z.strictObject({
             pagerduty: z.boolean().default(false),
         })
         .default({ pagerduty: false }),
+    /** SLOs and where their indicators come from (src/monitoring/slo.ts); defaults are the design's. */
+    slo: sloSchema.default(defaultSlo),
     slackWebhookUrl: z.string().url("must be an https URL").optional(),
     pagerdutyRoutingKey: z.string().min(20, "must be a PagerDuty Events v2 routing key").optional(),
     /** IAM principals (roles) mapped to the design's Kubernetes roles through EKS access entries. */

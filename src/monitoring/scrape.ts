@@ -1,0 +1,156 @@
+import type { PolicySpec } from "../k8s/network-policies";
+
+/**
+ * What Prometheus scrapes beyond the chart's own targets, and the network allows that make it
+ * possible. Pure data. Monitors select by namespace and labels the services' charts set:
+ *
+ * | target | namespace | selector | port |
+ * |---|---|---|---|
+ * | DCGM exporter | `kube-system` | `app.kubernetes.io/name: dcgm-exporter` (Service) | `metrics` (9400) |
+ * | CloudNativePG instances | any | pod label `cnpg.io/cluster` exists | `metrics` (9187) |
+ * | CloudNativePG operator | `cnpg-system` | `app.kubernetes.io/name: cloudnative-pg` | `metrics` (8080) |
+ * | MinIO tenant | any | pod label `v1.min.io/tenant` exists | `http-minio` (9000), `/minio/v2/metrics/cluster`; the tenant sets `MINIO_PROMETHEUS_AUTH_TYPE=public` |
+ * | ArgoCD | `argocd` | `app.kubernetes.io/part-of: argocd` | `metrics` (8082 controller, 8083 server, 8084 repo server) |
+ * | Sealed Secrets | `sealed-secrets` | `app.kubernetes.io/name: sealed-secrets` | `metrics` (8081) |
+ */
+
+export interface MonitorInputs {
+    monitoringNamespace: string;
+    gpu: boolean;
+    minio: boolean;
+}
+
+/** A ServiceMonitor or PodMonitor as a Kubernetes object (apiVersion, kind, metadata, spec). */
+export interface Monitor {
+    apiVersion: "monitoring.coreos.com/v1";
+    kind: "ServiceMonitor" | "PodMonitor";
+    metadata: { name: string; namespace: string; labels: Record<string, string> };
+    spec: Record<string, unknown>;
+}
+
+/** Label on everything the monitoring add-on creates for Prometheus to select. */
+export const monitorLabels = { "platform.company.io/monitoring": "platform" };
+
+const interval = "30s";
+
+export function monitors(m: MonitorInputs): Monitor[] {
+    const monitor = (kind: Monitor["kind"], name: string, spec: Record<string, unknown>): Monitor => ({
+        apiVersion: "monitoring.coreos.com/v1",
+        kind,
+        metadata: { name, namespace: m.monitoringNamespace, labels: monitorLabels },
+        spec,
+    });
+    const inNamespace = (ns: string) => ({ matchNames: [ns] });
+    const result: Monitor[] = [];
+    if (m.gpu) {
+        result.push(
+            monitor("ServiceMonitor", "dcgm-exporter", {
+                namespaceSelector: inNamespace("kube-system"),
+                selector: { matchLabels: { "app.kubernetes.io/name": "dcgm-exporter" } },
+                endpoints: [{ port: "metrics", interval }],
+            }),
+        );
+    }
+    result.push(
+        monitor("PodMonitor", "cloudnative-pg", {
+            namespaceSelector: { any: true },
+            selector: { matchExpressions: [{ key: "cnpg.io/cluster", operator: "Exists" }] },
+            podTargetLabels: ["cnpg.io/cluster"],
+            podMetricsEndpoints: [{ port: "metrics", interval }],
+        }),
+        monitor("PodMonitor", "cloudnative-pg-operator", {
+            namespaceSelector: inNamespace("cnpg-system"),
+            selector: { matchLabels: { "app.kubernetes.io/name": "cloudnative-pg" } },
+            podMetricsEndpoints: [{ port: "metrics", interval }],
+        }),
+    );
+    if (m.minio) {
+        result.push(
+            monitor("PodMonitor", "minio", {
+                namespaceSelector: { any: true },
+                selector: { matchExpressions: [{ key: "v1.min.io/tenant", operator: "Exists" }] },
+                podTargetLabels: ["v1.min.io/tenant"],
+                podMetricsEndpoints: [{ port: "http-minio", path: "/minio/v2/metrics/cluster", scheme: "http", interval }],
+            }),
+        );
+    }
+    result.push(
+        monitor("PodMonitor", "argocd", {
+            namespaceSelector: inNamespace("argocd"),
+            selector: { matchLabels: { "app.kubernetes.io/part-of": "argocd" } },
+            podMetricsEndpoints: [{ port: "metrics", interval }],
+        }),
+        monitor("PodMonitor", "sealed-secrets", {
+            namespaceSelector: inNamespace("sealed-secrets"),
+            selector: { matchLabels: { "app.kubernetes.io/name": "sealed-secrets" } },
+            podMetricsEndpoints: [{ port: "metrics", interval }],
+        }),
+    );
+    return result;
+}
+
+/**
+ * Metrics ports Prometheus may reach in other namespaces: DCGM 9400, CNPG 9187, MinIO 9000,
+ * ArgoCD 8082–8084, Sealed Secrets 8081, operators and controllers 8080, cluster-autoscaler 8085,
+ * CoreDNS 9153. The service namespaces allow the monitoring namespace in on their side.
+ */
+export const scrapePorts = [8080, 8081, 8082, 8083, 8084, 8085, 9000, 9153, 9187, 9400];
+
+/** Kubelet (and cAdvisor) 10250 and node-exporter 9100: host-network endpoints on the nodes' VPC addresses. */
+export const nodePorts = [9100, 10250];
+
+const tcp = (ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
+const pods = (name: string) => ({ matchLabels: { "app.kubernetes.io/name": name } });
+
+export interface MonitoringNetworkInputs {
+    vpcCidr: string;
+    loadBalancerCidrs: readonly string[];
+    /** Slack or PagerDuty configured: Alertmanager reaches them over HTTPS. */
+    notifies: boolean;
+}
+
+/**
+ * Allows the monitoring namespace needs beyond its posture (default deny, DNS, same namespace, load
+ * balancers in). Restricted egress (prod) stays closed to the internet except two named, HTTPS-only
+ * exceptions: Alertmanager to its receivers, and Grafana fetching the referenced dashboards.
+ */
+export function monitoringNetworkPolicies(n: MonitoringNetworkInputs): PolicySpec[] {
+    const internetHttps = [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [n.vpcCidr] } }], ports: tcp([443]) }];
+    const policies: PolicySpec[] = [
+        {
+            // Operator, Prometheus service discovery, kube-state-metrics and Grafana's sidecars watch the API.
+            name: "monitoring-kubernetes-api",
+            spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: n.vpcCidr } }], ports: tcp([443]) }] },
+        },
+        {
+            name: "prometheus-scrape",
+            spec: {
+                podSelector: pods("prometheus"),
+                policyTypes: ["Egress"],
+                egress: [
+                    { to: [{ ipBlock: { cidr: n.vpcCidr } }], ports: tcp(nodePorts) },
+                    { to: [{ namespaceSelector: {} }], ports: tcp(scrapePorts) },
+                ],
+            },
+        },
+        {
+            name: "grafana-from-load-balancers",
+            spec: {
+                podSelector: pods("grafana"),
+                policyTypes: ["Ingress"],
+                ingress: [{ from: n.loadBalancerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp([3000]) }],
+            },
+        },
+        {
+            name: "grafana-dashboard-download",
+            spec: { podSelector: pods("grafana"), policyTypes: ["Egress"], egress: internetHttps },
+        },
+    ];
+    if (n.notifies) {
+        policies.push({
+            name: "alertmanager-receivers",
+            spec: { podSelector: pods("alertmanager"), policyTypes: ["Egress"], egress: internetHttps },
+        });
+    }
+    return policies;
+}

@@ -1,0 +1,49 @@
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { parseConfig, PlatformConfig } from "../../src/config";
+import { readStackConfig } from "../../src/synth/stack-files";
+
+/** Helpers for the monitoring tests: the real Prometheus tools, and stack configs parsed without a Pulumi run. */
+
+export interface ToolResult {
+    status: number;
+    stdout: string;
+    /** stdout and stderr. */
+    output: string;
+}
+
+/**
+ * Runs `promtool` or `amtool`. A missing tool fails the test (never skips it): the checks are
+ * only real with the real tool. `.ci/run` installs Debian's prometheus and prometheus-alertmanager.
+ */
+export function runTool(tool: "promtool" | "amtool", args: string[]): ToolResult {
+    const r = spawnSync(tool, args, { encoding: "utf8" });
+    if (r.error) {
+        throw new Error(
+            `${tool} is not installed (${r.error.message}): run \`apt-get install prometheus prometheus-alertmanager\` (.ci/run does this)`,
+        );
+    }
+    return { status: r.status ?? -1, stdout: r.stdout, output: `${r.stdout}${r.stderr}` };
+}
+
+/** A fresh temporary directory holding the given files; returns their paths by name. */
+export function writeFiles(files: Record<string, string>): Record<string, string> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "monitoring-test-"));
+    return Object.fromEntries(
+        Object.entries(files).map(([name, text]) => {
+            const file = path.join(dir, name);
+            fs.writeFileSync(file, text);
+            return [name, file];
+        }),
+    );
+}
+
+/** The stack file's config through the real schema and rules, as the program would get it. */
+export function stackConfig(stack: string): PlatformConfig {
+    const { config, secretKeys } = readStackConfig(stack);
+    return parseConfig(stack, config, (k) => secretKeys.includes(k));
+}
+
+export const stacks = ["dev", "staging", "prod"];
