@@ -5,10 +5,14 @@ import { ClusterAddons } from "./aws/cluster-addons";
 import { Network } from "./aws/network";
 import { NodePools } from "./aws/node-pools";
 import { Registries } from "./aws/registries";
+import { certManager } from "./addons/cert-manager";
 import { clusterAutoscaler } from "./addons/cluster-autoscaler";
 import { PlatformServices } from "./addons/contract";
 import { dcgmExporter, nvidiaDevicePlugin } from "./addons/gpu";
 import { loadBalancerController } from "./addons/load-balancer-controller";
+import { dataServicesNamespace } from "./addons/data-namespace";
+import { objectStore, objectStoreFacts } from "./addons/object-store";
+import { postgresHosts, postgresql } from "./addons/postgresql";
 import { monitoringAddon } from "./addons/monitoring";
 import { loadConfig } from "./config";
 import { grafanaUrl } from "./monitoring/values";
@@ -83,6 +87,10 @@ new PlatformServices("services", {
         clusterAutoscaler,
         loadBalancerController,
         ...(hasGpuPool ? [nvidiaDevicePlugin, dcgmExporter] : []),
+        certManager,
+        dataServicesNamespace,
+        objectStore,
+        postgresql,
         monitoringAddon([baseline]),
     ],
     after: [addons],
@@ -110,6 +118,10 @@ export = stackOutputs({
     gitopsRepoUrl: config.gitops.repoUrl,
     gitopsPath: config.gitops.path,
     sealedSecretsCert: sealedSecrets.certificate,
+    postgresHost: postgresHosts().readWrite,
+    postgresReadOnlyHost: postgresHosts().readOnly,
+    objectStoreEndpoint: objectStoreFacts(config, ctx.name).endpoint,
+    bucketNames: objectStoreFacts(config, ctx.name).bucketNames,
     argocdUrl: `https://argocd.${config.domain}`,
     grafanaUrl: grafanaUrl(config.domain),
 });

@@ -45,6 +45,18 @@ export const outputContract = {
     },
     argocdUrl: { type: "string", secret: false, description: "ArgoCD web UI and API (`https://argocd.<domain>`)." },
     grafanaUrl: { type: "string", secret: false, description: "Grafana web UI (`https://grafana.<domain>`)." },
+    postgresHost: {
+        type: "string",
+        secret: false,
+        description: "PostgreSQL read-write service host (TLS required), e.g. `postgres-rw.platform-data.svc`.",
+    },
+    postgresReadOnlyHost: { type: "string", secret: false, description: "PostgreSQL read-only service host (replicas; TLS required)." },
+    objectStoreEndpoint: {
+        type: "string",
+        secret: false,
+        description: "S3 endpoint URL of the object store: the MinIO tenant's TLS service, or the regional S3 endpoint.",
+    },
+    bucketNames: { type: "object", secret: false, description: "Object store buckets: configured name → actual bucket name." },
 } as const satisfies Record<string, OutputSpec>;
 
 export type OutputName = keyof typeof outputContract;

@@ -106,6 +106,14 @@ export const charts = {
     argoCd: { chart: "argo-cd", version: "10.1.1", repo: "https://argoproj.github.io/argo-helm" },
     /** Prometheus Operator 0.93 with Prometheus, Alertmanager, Grafana, kube-state-metrics and node-exporter. */
     kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts" },
+    /** cert-manager (GitHub release v1.20.1, 2026-03-27): the barman-cloud plugin's TLS and the data-plane CA. */
+    certManager: { chart: "cert-manager", version: "v1.20.1", repo: "https://charts.jetstack.io" },
+    /** CloudNativePG operator 1.30.0 (chart repository cloudnative-pg/charts, Chart.yaml, June 2026). */
+    cloudnativePg: { chart: "cloudnative-pg", version: "0.29.0", repo: "https://cloudnative-pg.github.io/charts" },
+    /** Barman Cloud CNPG-I plugin v0.13.0 (same repository, June 2026); needs cert-manager. */
+    barmanCloudPlugin: { chart: "plugin-barman-cloud", version: "0.7.0", repo: "https://cloudnative-pg.github.io/charts" },
+    /** MinIO operator v7.1.1: the last release; the charts are frozen and the repository archived (README, MinIO). */
+    minioOperator: { chart: "operator", version: "7.1.1", repo: "https://operator.min.io" },
 } as const satisfies Record<string, ChartRef>;
 
 /**
@@ -114,6 +122,10 @@ export const charts = {
  */
 export const images = {
     clusterAutoscaler: { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.34.5" },
+    /** Last multi-arch community image still served by quay.io (MinIO publishes source only since Oct 2025). */
+    minio: { repository: "quay.io/minio/minio", tag: "RELEASE.2025-09-07T16-13-09Z" },
+    /** CloudNativePG 1.30.0's default operand (pkg/versions): pinned so an operator upgrade never moves PostgreSQL. */
+    postgresql: { repository: "ghcr.io/cloudnative-pg/postgresql", tag: "18.6-system-trixie" },
 } as const;
 
 /**

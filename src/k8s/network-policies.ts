@@ -168,6 +168,14 @@ export const allow = {
         name,
         spec: { ...all, policyTypes: ["Egress"], egress: [{ to: namespaces.map(nsSelector), ports: tcp(ports) }] },
     }),
+    /**
+     * The EKS Pod Identity agent, which hands out the pods' AWS credentials from a link-local
+     * address on every node (169.254.170.23:80), for the selected pods only.
+     */
+    podIdentityAgent: (podSelector: Selector): PolicySpec => ({
+        name: "allow-pod-identity-agent",
+        spec: { podSelector, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "169.254.170.23/32" } }], ports: tcp([80]) }] },
+    }),
     /** HTTPS to the internet (Git hosts, chart repositories) for the selected pods only. */
     httpsEgress: (name: string, podSelector: Selector, vpcCidr: string): PolicySpec => ({
         name,

@@ -1,0 +1,309 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { Buckets, bucketName } from "../aws/buckets";
+import { poolLabel } from "../aws/node-pools";
+import { charts, images, PlatformConfig } from "../config";
+import { namespaceOfKind } from "../k8s/baseline";
+import { allow } from "../k8s/network-policies";
+import { generatedPassword } from "../secrets/credentials";
+import { Addon, AddonContext, DeployOptions, helmRelease, serviceNamespace } from "./contract";
+import {
+    dataNamespace,
+    dataPlacement,
+    dataPorts,
+    minioServerResources,
+    minioTenantName,
+    postgresClusterName,
+    zoneKey,
+} from "./data-namespace";
+
+export const minioOperatorNamespace = "minio-operator";
+const pool = "pool-0";
+const tenantPods = { "v1.min.io/tenant": minioTenantName, "v1.min.io/pool": pool };
+/** Bucket the PostgreSQL backups go to (the config rules require it when backups are on). */
+export const backupBucket = "postgres-backups";
+
+/** What consumers need to know about the object store, from config alone (stack outputs are plain strings). */
+export interface ObjectStoreFacts {
+    kind: PlatformConfig["objectStore"]["kind"];
+    /** S3 endpoint URL: the tenant's in-cluster service over TLS, or the regional S3 endpoint. */
+    endpoint: string;
+    /** Actual bucket name by configured bucket. */
+    bucketNames: Record<string, string>;
+    /** MinIO only: the Secret (in the data namespace) whose `ca.crt` signs the endpoint's certificate. */
+    caSecret?: { name: string; key: string };
+    /** MinIO only: the Secret with the backup user's keys, when PostgreSQL backups are on. */
+    backupCredentials?: { name: string; accessKey: string; secretKey: string };
+}
+
+const minioTls = "minio-tls";
+const backupUserSecret = "minio-postgres-backup";
+
+export function objectStoreFacts(config: PlatformConfig, ctxName: string): ObjectStoreFacts {
+    const os = config.objectStore;
+    if (os.kind === "s3") {
+        return {
+            kind: "s3",
+            endpoint: `https://s3.${config.region}.amazonaws.com`,
+            bucketNames: Object.fromEntries(os.buckets.map((b) => [b, bucketName(ctxName, b)])),
+        };
+    }
+    return {
+        kind: "minio",
+        endpoint: `https://minio.${dataNamespace}.svc`,
+        bucketNames: Object.fromEntries(os.buckets.map((b) => [b, b])),
+        caSecret: { name: minioTls, key: "ca.crt" },
+        ...(config.postgresql.backup.enabled
+            ? { backupCredentials: { name: backupUserSecret, accessKey: "CONSOLE_ACCESS_KEY", secretKey: "CONSOLE_SECRET_KEY" } }
+            : {}),
+    };
+}
+
+/** MinIO's pool: servers × drives per server on the data pool, spread over zones, one claim per drive. */
+export function minioPool(config: PlatformConfig): Record<string, unknown> {
+    const os = config.objectStore;
+    const { limits, requests } = minioServerResources;
+    return {
+        name: pool,
+        servers: os.servers,
+        volumesPerServer: os.drivesPerServer,
+        volumeClaimTemplate: {
+            metadata: { name: "data" },
+            spec: {
+                accessModes: ["ReadWriteOnce"],
+                storageClassName: "gp3-encrypted",
+                resources: { requests: { storage: `${os.volumeSizeGiB}Gi` } },
+            },
+        },
+        ...dataPlacement(config),
+        topologySpreadConstraints: [
+            { maxSkew: 1, topologyKey: zoneKey, whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: tenantPods } },
+        ],
+        resources: {
+            requests: { cpu: String(requests.cpu), memory: `${requests.memoryGiB}Gi` },
+            limits: { cpu: String(limits.cpu), memory: `${limits.memoryGiB}Gi` },
+        },
+        securityContext: { runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, fsGroupChangePolicy: "OnRootMismatch", runAsNonRoot: true },
+        containerSecurityContext: {
+            runAsUser: 1000,
+            runAsGroup: 1000,
+            runAsNonRoot: true,
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+        },
+    };
+}
+
+/** Host names MinIO's certificate covers: the S3 service and every server of the headless service. */
+export function minioDnsNames(): string[] {
+    const svc = `minio.${dataNamespace}.svc`;
+    const headless = `${minioTenantName}-hl.${dataNamespace}.svc`;
+    return ["minio", svc, `${svc}.cluster.local`, `*.${headless}`, `*.${headless}.cluster.local`];
+}
+
+const certManagerCr = (name: string, kind: string, spec: Record<string, unknown>, opts: pulumi.CustomResourceOptions) =>
+    new k8s.apiextensions.CustomResource(
+        name,
+        { apiVersion: "cert-manager.io/v1", kind, metadata: { name, namespace: dataNamespace }, spec },
+        opts,
+    );
+
+/** The MinIO operator and tenant (objectStore.kind minio). */
+function deployMinio(context: AddonContext, parent: pulumi.Resource, after: pulumi.Resource[]): pulumi.Resource[] {
+    const { config } = context;
+    const facts = objectStoreFacts(config, context.aws.name);
+    const ns = serviceNamespace(
+        minioOperatorNamespace,
+        context,
+        {
+            quota: { cpu: 2, memoryGiB: 2, gpus: 0, pods: 4, persistentVolumeClaims: 0, storageGiB: 0 },
+            allows: [allow.apiServer(config.network.vpcCidr), allow.toNamespaces("allow-tenants", [dataNamespace], [dataPorts.minio])],
+        },
+        { parent, dependsOn: after },
+    );
+    const operator = helmRelease(
+        "minio-operator",
+        charts.minioOperator,
+        minioOperatorNamespace,
+        {
+            operator: {
+                replicaCount: 2,
+                nodeSelector: { [poolLabel]: "system" },
+                resources: { requests: { cpu: "200m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+            },
+        },
+        { parent, dependsOn: [...after, ns] },
+    );
+
+    const inData = { parent, dependsOn: after };
+    // A CA of the data plane: MinIO's certificate, trusted by its clients through the Secret's ca.crt.
+    const selfSigned = certManagerCr("data-selfsigned", "Issuer", { selfSigned: {} }, inData);
+    const ca = certManagerCr(
+        "data-ca",
+        "Certificate",
+        {
+            isCA: true,
+            commonName: `${context.aws.name} data CA`,
+            secretName: "data-ca",
+            duration: "87600h",
+            privateKey: { algorithm: "ECDSA", size: 256 },
+            issuerRef: { name: "data-selfsigned", kind: "Issuer", group: "cert-manager.io" },
+        },
+        { parent, dependsOn: [...after, selfSigned] },
+    );
+    const caIssuer = certManagerCr("data-ca-issuer", "Issuer", { ca: { secretName: "data-ca" } }, { parent, dependsOn: [...after, ca] });
+    const cert = certManagerCr(
+        minioTls,
+        "Certificate",
+        {
+            secretName: minioTls,
+            dnsNames: minioDnsNames(),
+            duration: "2160h",
+            renewBefore: "360h",
+            privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+            issuerRef: { name: "data-ca-issuer", kind: "Issuer", group: "cert-manager.io" },
+        },
+        { parent, dependsOn: [...after, caIssuer] },
+    );
+
+    const rootPassword = generatedPassword("minio-root-password", { parent });
+    const env = context.secrets.deliver(
+        "minio-env",
+        {
+            name: "minio-env",
+            namespace: dataNamespace,
+            data: {
+                "config.env": pulumi.interpolate`export MINIO_ROOT_USER="platform-root"
+export MINIO_ROOT_PASSWORD="${rootPassword}"
+export MINIO_PROMETHEUS_AUTH_TYPE="public"
+export MINIO_BROWSER="off"
+`,
+            },
+        },
+        inData,
+    );
+    const users: pulumi.Resource[] = [];
+    if (facts.backupCredentials) {
+        const c = facts.backupCredentials;
+        users.push(
+            context.secrets.deliver(
+                backupUserSecret,
+                {
+                    name: c.name,
+                    namespace: dataNamespace,
+                    data: {
+                        [c.accessKey]: "postgres-backup",
+                        [c.secretKey]: generatedPassword("minio-postgres-backup-password", { parent }),
+                    },
+                },
+                inData,
+            ),
+        );
+    }
+    const tenant = new k8s.apiextensions.CustomResource(
+        "minio-tenant",
+        {
+            apiVersion: "minio.min.io/v2",
+            kind: "Tenant",
+            metadata: {
+                name: minioTenantName,
+                namespace: dataNamespace,
+                annotations: {
+                    "prometheus.io/path": "/minio/v2/metrics/cluster",
+                    "prometheus.io/port": String(dataPorts.minio),
+                    "prometheus.io/scrape": "true",
+                    "prometheus.io/scheme": "https",
+                },
+            },
+            spec: {
+                image: `${images.minio.repository}:${images.minio.tag}`,
+                imagePullPolicy: "IfNotPresent",
+                configuration: { name: "minio-env" },
+                pools: [minioPool(config)],
+                mountPath: "/export",
+                subPath: "/data",
+                requestAutoCert: false,
+                externalCertSecret: [{ name: minioTls, type: "cert-manager.io/v1" }],
+                features: { bucketDNS: false, enableSFTP: false },
+                buckets: config.objectStore.buckets.map((name) => ({ name })),
+                users: facts.backupCredentials ? [{ name: facts.backupCredentials.name }] : [],
+                podManagementPolicy: "Parallel",
+                prometheusOperator: false,
+            },
+        },
+        {
+            parent,
+            dependsOn: [...after, operator, env, cert, ...users],
+            protect: context.aws.protect,
+            retainOnDelete: context.aws.protect,
+        },
+    );
+    const resources: pulumi.Resource[] = [tenant];
+    if (config.objectStore.servers > 1) {
+        // The operator makes no budget: a drain takes at most one server, which erasure coding survives.
+        resources.push(
+            new k8s.policy.v1.PodDisruptionBudget(
+                "minio-pdb",
+                {
+                    metadata: { name: `${minioTenantName}-${pool}`, namespace: dataNamespace },
+                    spec: { maxUnavailable: 1, selector: { matchLabels: tenantPods } },
+                },
+                inData,
+            ),
+        );
+    }
+    return resources;
+}
+
+/**
+ * Object storage (SPEC §4): the configured kind, never the stack name, decides between a MinIO
+ * tenant in the data namespace (pinned operator 7.1.1 and image, TLS from the data CA, public
+ * metrics, erasure coding when distributed) and S3 buckets with Pod Identity access.
+ */
+export class ObjectStore extends pulumi.ComponentResource {
+    constructor(name: string, context: AddonContext, opts: DeployOptions) {
+        super("platform:addons:ObjectStore", name, {}, { parent: opts.parent });
+        const { config } = context;
+        if (config.objectStore.kind === "minio") {
+            deployMinio(context, this, opts.dependsOn);
+        } else {
+            const mlops = Object.keys(config.namespaces).filter((n) => config.namespaces[n].kind === "mlops");
+            new Buckets(
+                "buckets",
+                {
+                    ctx: context.aws,
+                    clusterName: context.cluster.name,
+                    objectStore: config.objectStore,
+                    backup: config.postgresql.backup,
+                    consumers: [
+                        // barman-cloud in the PostgreSQL pods (service account named after the cluster): backups only.
+                        {
+                            id: "postgres-backup",
+                            serviceAccount: { namespace: dataNamespace, name: postgresClusterName },
+                            buckets: config.postgresql.backup.enabled ? [backupBucket] : [],
+                        },
+                        ...mlops.map((ns) => ({
+                            id: `object-store-mlflow-${ns}`,
+                            serviceAccount: { namespace: ns, name: "mlflow" },
+                            buckets: ["mlflow-artifacts", "models"],
+                        })),
+                        {
+                            id: "object-store-pipelines",
+                            serviceAccount: { namespace: namespaceOfKind(config, "workload"), name: "pipelines" },
+                            buckets: ["datasets", "models"],
+                        },
+                    ],
+                },
+                { parent: this },
+            );
+        }
+        this.registerOutputs({});
+    }
+}
+
+export const objectStore: Addon = {
+    id: "object-store",
+    needs: ["data-namespace", "cert-manager"],
+    deploy: (context, opts) => new ObjectStore("object-store", context, opts),
+};
