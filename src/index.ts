@@ -5,15 +5,16 @@ import { ClusterAddons } from "./aws/cluster-addons";
 import { Network } from "./aws/network";
 import { NodePools } from "./aws/node-pools";
 import { Registries } from "./aws/registries";
+import { argocd, argocdUrl } from "./addons/argocd";
 import { certManager } from "./addons/cert-manager";
 import { clusterAutoscaler } from "./addons/cluster-autoscaler";
 import { PlatformServices } from "./addons/contract";
 import { dcgmExporter, nvidiaDevicePlugin } from "./addons/gpu";
 import { loadBalancerController } from "./addons/load-balancer-controller";
+import { monitoringAddon } from "./addons/monitoring";
 import { dataServicesNamespace } from "./addons/data-namespace";
 import { objectStore, objectStoreFacts } from "./addons/object-store";
 import { postgresHosts, postgresql } from "./addons/postgresql";
-import { monitoringAddon } from "./addons/monitoring";
 import { loadConfig } from "./config";
 import { grafanaUrl } from "./monitoring/values";
 import { Baseline, namespaceOfKind } from "./k8s/baseline";
@@ -81,7 +82,7 @@ new PlatformServices("services", {
         provider: cluster.provider,
         vpcId: network.vpcId,
         secrets,
-        network: { loadBalancerCidrs: network.publicCidrs, monitoringNamespace },
+        network: { loadBalancerCidrs: network.publicCidrs, internalLoadBalancerCidrs: network.privateCidrs, monitoringNamespace },
     },
     addons: [
         clusterAutoscaler,
@@ -91,6 +92,7 @@ new PlatformServices("services", {
         dataServicesNamespace,
         objectStore,
         postgresql,
+        argocd,
         monitoringAddon([baseline]),
     ],
     after: [addons],
@@ -122,6 +124,6 @@ export = stackOutputs({
     postgresReadOnlyHost: postgresHosts().readOnly,
     objectStoreEndpoint: objectStoreFacts(config, ctx.name).endpoint,
     bucketNames: objectStoreFacts(config, ctx.name).bucketNames,
-    argocdUrl: `https://argocd.${config.domain}`,
+    argocdUrl: argocdUrl(config),
     grafanaUrl: grafanaUrl(config.domain),
 });

@@ -34,7 +34,8 @@ export class Monitoring extends pulumi.ComponentResource {
         const notifies = config.alerting.slack !== undefined || config.alerting.pagerduty;
         const policies = monitoringNetworkPolicies({
             vpcCidr: config.network.vpcCidr,
-            loadBalancerCidrs: network.loadBalancerCidrs,
+            // Grafana's ALB is internal: its addresses are in the private subnets.
+            loadBalancerCidrs: network.internalLoadBalancerCidrs,
             notifies,
         }).map(
             (p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.name}`, { metadata: { name: p.name, namespace }, spec: p.spec }, after),

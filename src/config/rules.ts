@@ -53,6 +53,12 @@ const nodePoolRules: Rule = (c) =>
         return out;
     });
 
+/** The pools platform services are placed on by name: controllers on `system`, PostgreSQL and MinIO on `data`. */
+const requiredPools: Rule = (c) =>
+    ["system", "data"]
+        .filter((name) => !(name in c.nodePools))
+        .map((name) => problem(`nodePools.${name}`, undefined, `is required: platform services are placed on the ${name} pool`));
+
 /** Network: zones belong to the region; production survives a zone loss. */
 const networkRules: Rule = (c) => {
     const out: ConfigProblem[] = [];
@@ -231,6 +237,7 @@ export const rules: readonly Rule[] = [
     networkRules,
     clusterRules,
     nodePoolRules,
+    requiredPools,
     namespaceRules,
     postgresRules,
     objectStoreRules,

@@ -55,6 +55,12 @@ const cases: Case[] = [
         problems: ["ml-platform:nodePools.compute.desiredSize = 11: must be between minSize (3) and maxSize (10)"],
     },
     {
+        title: "a stack without the data pool the stateful services are placed on",
+        stack: "staging",
+        edit: (v) => delete v.nodePools.data,
+        problems: ["ml-platform:nodePools.data = (not set): is required: platform services are placed on the data pool"],
+    },
+    {
         title: "a GPU pool that drops the GPU taint",
         stack: "prod",
         edit: (v) => (v.nodePools.gpu.taints = []),
