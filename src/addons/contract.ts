@@ -66,10 +66,15 @@ export interface Addon<Id extends string = string> {
     deploy(context: AddonContext, opts: DeployOptions): pulumi.Resource;
 }
 
-/** Where an add-on's resources go and what they wait for (the add-ons it needs). */
+/** Where an add-on's resources go and what they wait for. */
 export interface DeployOptions {
     parent: pulumi.Resource;
+    /** Everything: nodes and cluster DNS, and the add-ons it needs. */
     dependsOn: pulumi.Resource[];
+    /** Nodes and cluster DNS only: for parts that need none of the add-on's needs (an operator's chart). */
+    after: pulumi.Resource[];
+    /** What each needed add-on deployed, by id: for parts that need only one of them. */
+    needed: Record<string, pulumi.Resource>;
 }
 
 /** Orders add-ons so each comes after what it needs; throws on an unknown need or a cycle. */
@@ -113,9 +118,12 @@ export class PlatformServices extends pulumi.ComponentResource {
     constructor(name: string, args: PlatformServicesArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:addons:PlatformServices", name, {}, { ...opts, providers: { kubernetes: args.context.provider } });
         for (const addon of orderAddons(args.addons)) {
+            const needed = Object.fromEntries(addon.needs.map((n) => [n, this.deployed[n]]));
             this.deployed[addon.id] = addon.deploy(args.context, {
                 parent: this,
-                dependsOn: [...args.after, ...addon.needs.map((n) => this.deployed[n])],
+                dependsOn: [...args.after, ...Object.values(needed)],
+                after: args.after,
+                needed,
             });
         }
         this.registerOutputs({});

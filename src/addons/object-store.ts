@@ -110,7 +110,9 @@ const certManagerCr = (name: string, kind: string, spec: Record<string, unknown>
     );
 
 /** The MinIO operator and tenant (objectStore.kind minio). */
-function deployMinio(context: AddonContext, parent: pulumi.Resource, after: pulumi.Resource[]): pulumi.Resource[] {
+function deployMinio(context: AddonContext, parent: pulumi.Resource, opts: DeployOptions): pulumi.Resource[] {
+    // The operator needs only nodes; the tenant and its certificates need cert-manager and the data namespace.
+    const after = opts.dependsOn;
     const { config } = context;
     const facts = objectStoreFacts(config, context.aws.name);
     const ns = serviceNamespace(
@@ -120,7 +122,7 @@ function deployMinio(context: AddonContext, parent: pulumi.Resource, after: pulu
             quota: { cpu: 2, memoryGiB: 2, gpus: 0, pods: 4, persistentVolumeClaims: 0, storageGiB: 0 },
             allows: [allow.apiServer(config.network.vpcCidr), allow.toNamespaces("allow-tenants", [dataNamespace], [dataPorts.minio])],
         },
-        { parent, dependsOn: after },
+        { parent, dependsOn: opts.after },
     );
     const operator = helmRelease(
         "minio-operator",
@@ -133,7 +135,7 @@ function deployMinio(context: AddonContext, parent: pulumi.Resource, after: pulu
                 resources: { requests: { cpu: "200m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
             },
         },
-        { parent, dependsOn: [...after, ns] },
+        { parent, dependsOn: [...opts.after, ns] },
     );
 
     const inData = { parent, dependsOn: after };
@@ -266,7 +268,7 @@ export class ObjectStore extends pulumi.ComponentResource {
         super("platform:addons:ObjectStore", name, {}, { parent: opts.parent });
         const { config } = context;
         if (config.objectStore.kind === "minio") {
-            deployMinio(context, this, opts.dependsOn);
+            deployMinio(context, this, opts);
         } else {
             const mlops = Object.keys(config.namespaces).filter((n) => config.namespaces[n].kind === "mlops");
             new Buckets(

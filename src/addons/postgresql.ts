@@ -157,7 +157,8 @@ export class PostgreSql extends pulumi.ComponentResource {
         super("platform:addons:PostgreSql", name, {}, { parent: opts.parent });
         const { config } = context;
         const pg = config.postgresql;
-        const after = opts.dependsOn;
+        // The operator needs only nodes; the plugin cert-manager; the cluster everything, the object store included.
+        const after = opts.after;
         const ns = serviceNamespace(
             cnpgNamespace,
             context,
@@ -186,7 +187,7 @@ export class PostgreSql extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [...after, ns] },
         );
-        const crdsReady = [...after, operator];
+        const crdsReady = [...opts.dependsOn, operator];
 
         const roleSecrets = [bootstrapDatabase.owner, ...Object.keys(serviceRoles)].map((role) =>
             context.secrets.deliver(
@@ -198,7 +199,7 @@ export class PostgreSql extends pulumi.ComponentResource {
                     labels: { "cnpg.io/reload": "true" },
                     data: { username: role, password: generatedPassword(`${roleSecretName(role)}-password`, { parent: this }) },
                 },
-                { parent: this, dependsOn: after },
+                { parent: this, dependsOn: [...after, opts.needed["data-namespace"]] },
             ),
         );
 
@@ -209,13 +210,13 @@ export class PostgreSql extends pulumi.ComponentResource {
                 charts.barmanCloudPlugin,
                 cnpgNamespace,
                 { ...system, resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } } },
-                { parent: this, dependsOn: crdsReady },
+                { parent: this, dependsOn: [...after, opts.needed["cert-manager"], operator] },
             );
             const store = cnpg(
                 backupBucket,
                 "ObjectStore",
                 backupStoreSpec(config, context.aws.name),
-                { parent: this, dependsOn: [...after, plugin] },
+                { parent: this, dependsOn: [...opts.dependsOn, plugin] },
                 "barmancloud.cnpg.io/v1",
             );
             backupReady.push(plugin, store);

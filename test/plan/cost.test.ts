@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { estimateCost, toGiB } from "../../src/plan/cost";
+import { estimateCost, persistentVolumeGiB, toGiB } from "../../src/plan/cost";
 import { pool, record } from "./fixtures";
 
 describe("plan/cost", () => {
@@ -40,5 +40,32 @@ describe("plan/cost", () => {
     it("reads storage quantities", () => {
         assert.deepEqual(["500Gi", "1Ti", "512Mi", "20"].map(toGiB), [500, 1024, 0.5, 20]);
         assert.throws(() => toGiB("1Pi"), /unsupported storage quantity 1Pi/);
+    });
+
+    it("counts the volumes operators and charts claim, and the load balancers of chart ingresses", () => {
+        const claim = (storage: string) => ({ spec: { resources: { requests: { storage } } } });
+        const inventory = [
+            record("kubernetes:core/v1:PersistentVolumeClaim", "pvc", claim("10Gi")),
+            record("kubernetes:postgresql.cnpg.io/v1:Cluster", "pg", {
+                spec: { instances: 3, storage: { size: "500Gi" }, walStorage: { size: "50Gi" } },
+            }),
+            record("kubernetes:minio.min.io/v2:Tenant", "minio", {
+                spec: { pools: [{ servers: 4, volumesPerServer: 2, volumeClaimTemplate: claim("100Gi") }] },
+            }),
+            record("kubernetes:helm.sh/v3:Release", "kube-prometheus-stack", {
+                chart: "kube-prometheus-stack",
+                values: {
+                    prometheus: { prometheusSpec: { replicas: 2, storageSpec: { volumeClaimTemplate: claim("200Gi") } } },
+                    alertmanager: { alertmanagerSpec: { replicas: 3, storage: { volumeClaimTemplate: claim("2Gi") } } },
+                    grafana: { persistence: { enabled: true, size: "20Gi" }, ingress: { enabled: true } },
+                },
+            }),
+            record("kubernetes:helm.sh/v3:Release", "argocd", { chart: "argo-cd", values: { server: { ingress: { enabled: true } } } }),
+        ];
+        // 10 + 3 × 550 + 4 × 2 × 100 + 2 × 200 + 3 × 2 + 20
+        assert.equal(persistentVolumeGiB(inventory), 2886);
+        const lines = Object.fromEntries(estimateCost(inventory).lines.map((l) => [l.item, l.detail]));
+        assert.match(lines["load balancers"], /^2 × /);
+        assert.match(lines["persistent volumes"], /^2886 GiB gp3/);
     });
 });
