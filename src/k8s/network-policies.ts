@@ -44,15 +44,7 @@ export function networkPolicies(a: PostureArgs): PolicySpec[] {
         return policies;
     }
     policies.push(
-        {
-            name: "allow-same-namespace",
-            spec: {
-                ...all,
-                policyTypes: ["Ingress", "Egress"],
-                ingress: [{ from: [{ podSelector: {} }] }],
-                egress: [{ to: [{ podSelector: {} }] }],
-            },
-        },
+        allow.sameNamespace(),
         {
             name: "allow-load-balancers",
             spec: { ...all, policyTypes: ["Ingress"], ingress: [{ from: a.loadBalancerCidrs.map((cidr) => ({ ipBlock: { cidr } })) }] },
