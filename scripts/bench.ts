@@ -26,12 +26,18 @@ function timeCommand(args: string[]): number {
     return seconds(start);
 }
 
-/** Dev's config with `n` generated namespaces: one workload namespace and n - 1 mlops namespaces. */
+/** Dev's config with `n` generated namespaces: the workload and monitoring namespaces and n - 2 mlops namespaces. */
 function namespaces(n: number): Record<string, string> {
-    const map: Record<string, unknown> = {};
-    for (let i = 0; i < n; i++) {
-        map[i === 0 ? "platform-dev" : `team-${String(i).padStart(4, "0")}`] = {
-            kind: i === 0 ? "workload" : "mlops",
+    const map: Record<string, unknown> = {
+        "platform-dev": { kind: "workload", quota: { cpu: 8, memoryGiB: 32, pods: 100, persistentVolumeClaims: 10, storageGiB: 500 } },
+        "platform-monitoring": {
+            kind: "monitoring",
+            quota: { cpu: 8, memoryGiB: 32, pods: 60, persistentVolumeClaims: 12, storageGiB: 1000 },
+        },
+    };
+    for (let i = 2; i < n; i++) {
+        map[`team-${String(i).padStart(4, "0")}`] = {
+            kind: "mlops",
             quota: { cpu: 2, memoryGiB: 4, pods: 20, persistentVolumeClaims: 2, storageGiB: 20 },
         };
     }

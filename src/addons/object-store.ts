@@ -130,7 +130,8 @@ function deployMinio(context: AddonContext, parent: pulumi.Resource, opts: Deplo
         minioOperatorNamespace,
         {
             operator: {
-                replicaCount: 2,
+                // The chart's required anti-affinity needs a spare node for a rolling update: the system pool may have two.
+                replicaCount: 1,
                 nodeSelector: { [poolLabel]: "system" },
                 resources: { requests: { cpu: "200m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
             },

@@ -86,18 +86,21 @@ export function platformRuleGroups(inputs: RuleInputs): RuleGroup[] {
         );
     }
     if (inputs.postgresql.backups) {
+        // Backups go through the barman-cloud plugin, which reports its own timestamps through the
+        // instances' exporter; CNPG's cnpg_collector_last_*_backup_timestamp stay 0 for plugin backups.
+        const failed = "barman_cloud_cloudnative_pg_io_last_failed_backup_timestamp";
+        const available = "barman_cloud_cloudnative_pg_io_last_available_backup_timestamp";
         postgresql.push(
             alert("PostgresBackupFailed", "postgresql", "critical", {
-                expr:
-                    "max by (namespace) (cnpg_collector_last_failed_backup_timestamp)" +
-                    " > max by (namespace) (cnpg_collector_last_available_backup_timestamp)",
+                expr: `max by (namespace) (${failed}) > max by (namespace) (${available})`,
                 for: "5m",
                 summary: "The last PostgreSQL backup in {{ $labels.namespace }} failed",
                 description: "The newest backup attempt of the cluster in {{ $labels.namespace }} failed after the last good one.",
             }),
             alert("PostgresBackupStale", "postgresql", "warning", {
                 // Daily schedule (SPEC §4) plus two hours of grace.
-                expr: "time() - max by (namespace) (cnpg_collector_last_available_backup_timestamp) > 26 * 3600",
+                // 0 means "no backup yet": not a timestamp.
+                expr: `time() - max by (namespace) (${available} > 0) > 26 * 3600`,
                 for: "30m",
                 summary: "No PostgreSQL backup in {{ $labels.namespace }} for over 26 hours",
                 description:

@@ -91,10 +91,10 @@ export function monitors(m: MonitorInputs): Monitor[] {
 
 /**
  * Metrics ports Prometheus may reach in other namespaces: DCGM 9400, CNPG 9187, MinIO 9000,
- * ArgoCD 8082–8084, Sealed Secrets 8081, operators and controllers 8080, cluster-autoscaler 8085,
- * CoreDNS 9153. The service namespaces allow the monitoring namespace in on their side.
+ * ArgoCD 8082–8084 and notifications 9001, Sealed Secrets 8081, operators and controllers 8080,
+ * cluster-autoscaler 8085, CoreDNS 9153. The service namespaces allow the monitoring namespace in on their side.
  */
-export const scrapePorts = [8080, 8081, 8082, 8083, 8084, 8085, 9000, 9153, 9187, 9400];
+export const scrapePorts = [8080, 8081, 8082, 8083, 8084, 8085, 9000, 9001, 9153, 9187, 9400];
 
 /** Kubelet (and cAdvisor) 10250 and node-exporter 9100: host-network endpoints on the nodes' VPC addresses. */
 export const nodePorts = [9100, 10250];

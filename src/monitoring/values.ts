@@ -195,14 +195,11 @@ export function kubePrometheusStackValues({ config, quota, clusterName }: Values
                 tls: [{ hosts: [host] }],
             },
             // The chart provisions the Prometheus and Alertmanager data sources through this sidecar.
+            // Every sidecar container reads sidecar.resources (grafana chart 12.11, _pod.tpl).
             sidecar: {
-                dashboards: { enabled: true, resources: r.grafanaSidecar },
-                datasources: {
-                    enabled: true,
-                    defaultDatasourceEnabled: true,
-                    alertmanager: { enabled: true },
-                    resources: r.grafanaSidecar,
-                },
+                resources: r.grafanaSidecar,
+                dashboards: { enabled: true },
+                datasources: { enabled: true, defaultDatasourceEnabled: true, alertmanager: { enabled: true } },
             },
             downloadDashboards: { resources: r.grafanaSidecar },
             dashboardProviders: {
