@@ -36,7 +36,8 @@ export interface ObjectStoreFacts {
     backupCredentials?: { name: string; accessKey: string; secretKey: string };
 }
 
-const minioTls = "minio-tls";
+/** The tenant's TLS Secret (tls.crt, tls.key and the data CA as ca.crt). */
+export const minioTls = "minio-tls";
 const backupUserSecret = "minio-postgres-backup";
 
 export function objectStoreFacts(config: PlatformConfig, ctxName: string): ObjectStoreFacts {
@@ -212,12 +213,6 @@ export MINIO_BROWSER="off"
             metadata: {
                 name: minioTenantName,
                 namespace: dataNamespace,
-                annotations: {
-                    "prometheus.io/path": "/minio/v2/metrics/cluster",
-                    "prometheus.io/port": String(dataPorts.minio),
-                    "prometheus.io/scrape": "true",
-                    "prometheus.io/scheme": "https",
-                },
             },
             spec: {
                 image: `${images.minio.repository}:${images.minio.tag}`,

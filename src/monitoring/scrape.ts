@@ -1,3 +1,5 @@
+import { dataNamespace, minioTenantName } from "../addons/data-namespace";
+import { minioTls as minioTlsSecret } from "../addons/object-store";
 import type { PolicySpec } from "../k8s/network-policies";
 
 /**
@@ -34,10 +36,10 @@ export const monitorLabels = { "platform.company.io/monitoring": "platform" };
 const interval = "30s";
 
 export function monitors(m: MonitorInputs): Monitor[] {
-    const monitor = (kind: Monitor["kind"], name: string, spec: Record<string, unknown>): Monitor => ({
+    const monitor = (kind: Monitor["kind"], name: string, spec: Record<string, unknown>, namespace = m.monitoringNamespace): Monitor => ({
         apiVersion: "monitoring.coreos.com/v1",
         kind,
-        metadata: { name, namespace: m.monitoringNamespace, labels: monitorLabels },
+        metadata: { name, namespace, labels: monitorLabels },
         spec,
     });
     const inNamespace = (ns: string) => ({ matchNames: [ns] });
@@ -66,12 +68,30 @@ export function monitors(m: MonitorInputs): Monitor[] {
     );
     if (m.minio) {
         result.push(
-            monitor("PodMonitor", "minio", {
-                namespaceSelector: { any: true },
-                selector: { matchExpressions: [{ key: "v1.min.io/tenant", operator: "Exists" }] },
-                podTargetLabels: ["v1.min.io/tenant"],
-                podMetricsEndpoints: [{ port: "http-minio", path: "/minio/v2/metrics/cluster", scheme: "http", interval }],
-            }),
+            // MinIO serves metrics over TLS on its container port `minio-port`; the monitor lives beside the
+            // tenant because a TLS CA can only be read from the monitor's own namespace.
+            monitor(
+                "PodMonitor",
+                "minio",
+                {
+                    namespaceSelector: inNamespace(dataNamespace),
+                    selector: { matchLabels: { "v1.min.io/tenant": minioTenantName } },
+                    podTargetLabels: ["v1.min.io/tenant"],
+                    podMetricsEndpoints: [
+                        {
+                            port: "minio-port",
+                            path: "/minio/v2/metrics/cluster",
+                            scheme: "https",
+                            tlsConfig: {
+                                ca: { secret: { name: minioTlsSecret, key: "ca.crt" } },
+                                serverName: `minio.${dataNamespace}.svc`,
+                            },
+                            interval,
+                        },
+                    ],
+                },
+                dataNamespace,
+            ),
         );
     }
     result.push(
