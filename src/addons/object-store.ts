@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as tls from "@pulumi/tls";
 import { Buckets, bucketName } from "../aws/buckets";
 import { poolLabel } from "../aws/node-pools";
 import { charts, images, PlatformConfig } from "../config";
@@ -125,6 +126,26 @@ function deployMinio(context: AddonContext, parent: pulumi.Resource, opts: Deplo
         },
         { parent, dependsOn: opts.after },
     );
+    // The data plane's CA, made by the program so that the MinIO operator can be told to trust it
+    // (a Secret operator-ca-tls-* in its namespace) and MinIO's clients through ca.crt. Its key
+    // reaches the cluster by the secrets path; cert-manager issues MinIO's certificate from it.
+    const caKey = new tls.PrivateKey("data-ca-key", { algorithm: "ECDSA", ecdsaCurve: "P256" }, { parent, protect: context.aws.protect });
+    const caCert = new tls.SelfSignedCert(
+        "data-ca-cert",
+        {
+            privateKeyPem: caKey.privateKeyPem,
+            isCaCertificate: true,
+            subject: { commonName: `${context.aws.name} data CA` },
+            validityPeriodHours: 10 * 365 * 24,
+            allowedUses: ["cert_signing", "crl_signing", "digital_signature"],
+        },
+        { parent, ignoreChanges: ["validityPeriodHours"] },
+    );
+    const operatorTrust = context.secrets.deliver(
+        "minio-operator-trusts-data-ca",
+        { name: `operator-ca-tls-${dataNamespace}`, namespace: minioOperatorNamespace, data: { "ca.crt": caCert.certPem } },
+        { parent, dependsOn: [...opts.after, ns] },
+    );
     const operator = helmRelease(
         "minio-operator",
         charts.minioOperator,
@@ -137,24 +158,20 @@ function deployMinio(context: AddonContext, parent: pulumi.Resource, opts: Deplo
                 resources: { requests: { cpu: "200m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
             },
         },
-        { parent, dependsOn: [...opts.after, ns] },
+        // It starts trusting the data CA: it talks TLS to the tenant to create buckets and users.
+        { parent, dependsOn: [...opts.after, ns, operatorTrust] },
     );
 
     const inData = { parent, dependsOn: after };
-    // A CA of the data plane: MinIO's certificate, trusted by its clients through the Secret's ca.crt.
-    const selfSigned = certManagerCr("data-selfsigned", "Issuer", { selfSigned: {} }, inData);
-    const ca = certManagerCr(
+    const ca = context.secrets.deliver(
         "data-ca",
-        "Certificate",
         {
-            isCA: true,
-            commonName: `${context.aws.name} data CA`,
-            secretName: "data-ca",
-            duration: "87600h",
-            privateKey: { algorithm: "ECDSA", size: 256 },
-            issuerRef: { name: "data-selfsigned", kind: "Issuer", group: "cert-manager.io" },
+            name: "data-ca",
+            namespace: dataNamespace,
+            type: "kubernetes.io/tls",
+            data: { "tls.crt": caCert.certPem, "tls.key": caKey.privateKeyPem },
         },
-        { parent, dependsOn: [...after, selfSigned] },
+        inData,
     );
     const caIssuer = certManagerCr("data-ca-issuer", "Issuer", { ca: { secretName: "data-ca" } }, { parent, dependsOn: [...after, ca] });
     const cert = certManagerCr(
@@ -232,7 +249,7 @@ export MINIO_BROWSER="off"
         },
         {
             parent,
-            dependsOn: [...after, operator, env, cert, ...users],
+            dependsOn: [...after, operator, operatorTrust, env, cert, ...users],
             protect: context.aws.protect,
             retainOnDelete: context.aws.protect,
         },

@@ -220,4 +220,19 @@ describe("data: object store", () => {
             assert.deepEqual(problems, ["ml-platform:objectStore.servers = 4: servers and drivesPerServer apply to kind minio only"]);
         });
     });
+
+    for (const stack of ["dev", "prod"]) {
+        it(`${stack}: the MinIO operator trusts the data CA before it starts, so it can create the buckets and users over TLS`, async () => {
+            const { resources } = await successfulRun(stack);
+            const trust = resources.find((r) => (r.inputs.metadata as { name?: string })?.name === "operator-ca-tls-platform-data")!;
+            assert.ok(trust, "a Secret operator-ca-tls-<namespace> in the operator's namespace");
+            assert.equal((trust.inputs.metadata as { namespace: string }).namespace, "minio-operator");
+            assert.equal(trust.type, stack === "dev" ? "kubernetes:core/v1:Secret" : "kubernetes:bitnami.com/v1alpha1:SealedSecret");
+            const operator = findResource(resources, "kubernetes:helm.sh/v3:Release", "minio-operator");
+            assert.ok(operator.dependsOn.includes(trust.urn));
+            const cert = findResource(resources, "tls:index/selfSignedCert:SelfSignedCert", "data-ca-cert");
+            assert.ok(trust.dependsOn.includes(cert.urn), "the same CA that signs MinIO's certificate");
+            assert.equal(cert.inputs.isCaCertificate, true);
+        });
+    }
 });
