@@ -124,6 +124,6 @@ export = stackOutputs({
     postgresReadOnlyHost: postgresHosts().readOnly,
     objectStoreEndpoint: objectStoreFacts(config, ctx.name).endpoint,
     bucketNames: objectStoreFacts(config, ctx.name).bucketNames,
-    argocdUrl: argocdUrl(config),
+    argocdUrl: argocdUrl(config.domain),
     grafanaUrl: grafanaUrl(config.domain),
 });

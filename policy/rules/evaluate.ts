@@ -58,23 +58,28 @@ function providerOf(r: InventoryResource, byUrn: Map<string, InventoryResource>)
     return p ? { type: p.type, props: p.inputs, urn: p.urn, name: p.name } : undefined;
 }
 
+/** What a resource rule and a stack rule both see of a resource: identity, inputs, options, provider, type tests. */
+function resourceView(r: InventoryResource, byUrn: Map<string, InventoryResource>) {
+    return {
+        type: r.type,
+        props: r.inputs,
+        urn: r.urn,
+        name: r.name,
+        opts: options(r),
+        provider: providerOf(r, byUrn),
+        // The engine types these per argument kind; offline both are the same type test on the inputs.
+        isType: isTypeOf(r.type) as PolicyResource["isType"] & ResourceValidationArgs["isType"],
+        asType: ((cls: ResourceClass) => (isTypeOf(r.type)(cls) ? r.inputs : undefined)) as PolicyResource["asType"] &
+            ResourceValidationArgs["asType"],
+    };
+}
+
 /** The resources as a stack policy sees them, with parents and dependencies linked. */
 export function policyResources(resources: InventoryResource[]): PolicyResource[] {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const linked = new Map<string, PolicyResource>();
     for (const r of resources) {
-        linked.set(r.urn, {
-            type: r.type,
-            props: r.inputs,
-            urn: r.urn,
-            name: r.name,
-            opts: options(r),
-            provider: providerOf(r, byUrn),
-            dependencies: [],
-            propertyDependencies: {},
-            isType: isTypeOf(r.type) as PolicyResource["isType"],
-            asType: ((cls: ResourceClass) => (isTypeOf(r.type)(cls) ? r.inputs : undefined)) as PolicyResource["asType"],
-        });
+        linked.set(r.urn, { ...resourceView(r, byUrn), dependencies: [], propertyDependencies: {} });
     }
     for (const r of resources) {
         const self = linked.get(r.urn)!;
@@ -113,19 +118,7 @@ export async function evaluate(
         if ("validateResource" in policy && policy.validateResource) {
             const validations = Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
             for (const r of resources) {
-                const args: ResourceValidationArgs = {
-                    type: r.type,
-                    props: r.inputs,
-                    urn: r.urn,
-                    name: r.name,
-                    opts: options(r),
-                    provider: providerOf(r, byUrn),
-                    stackTags: new Map(),
-                    isType: isTypeOf(r.type) as ResourceValidationArgs["isType"],
-                    asType: ((cls: ResourceClass) => (isTypeOf(r.type)(cls) ? r.inputs : undefined)) as ResourceValidationArgs["asType"],
-                    getConfig,
-                    notApplicable,
-                };
+                const args: ResourceValidationArgs = { ...resourceView(r, byUrn), stackTags: new Map(), getConfig, notApplicable };
                 for (const validate of validations) {
                     await guarded(() => validate(args, (message) => findings.push({ policy: policy.name, level, message, urn: r.urn })));
                 }

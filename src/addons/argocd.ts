@@ -1,8 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
-import * as pulumi from "@pulumi/pulumi";
 import { poolLabel } from "../aws/node-pools";
 import { charts, PlatformConfig } from "../config";
-import { namespaceOfKind } from "../k8s/baseline";
+import { namespaceOfKind, namespacesOfKind } from "../k8s/baseline";
 import { allow } from "../k8s/network-policies";
 import { generatedCredential, generatedPassword } from "../secrets/credentials";
 import { Addon, AddonContext, helmRelease, serviceNamespace } from "./contract";
@@ -81,7 +80,7 @@ export function argocdValues(config: PlatformConfig) {
         topologySpreadConstraints: spreadOverZones(name),
         ...extra,
     });
-    const host = `argocd.${config.domain}`;
+    const host = argocdHost(config.domain);
     return {
         global: { domain: host },
         crds: { keep: true },
@@ -155,7 +154,7 @@ export function appProject(name: string, description: string, config: PlatformCo
 
 /** The projects: `platform` holds only the root app (Applications in argocd); `<env>-apps` deploys into the tenant namespaces. */
 export function appProjects(config: PlatformConfig) {
-    const tenants = [namespaceOfKind(config, "workload"), namespaceOfKind(config, "mlops")];
+    const tenants = [namespaceOfKind(config, "workload"), ...namespacesOfKind(config, "mlops")];
     return [
         appProject("platform", "The root app-of-apps: creates this environment's Applications, nothing else.", config, [argocdNamespace], {
             namespaceResourceWhitelist: [{ group: "argoproj.io", kind: "Application" }],
@@ -244,5 +243,6 @@ export const argocd: Addon = {
     },
 };
 
-/** The UI's address: TLS at the load balancer. */
-export const argocdUrl = (config: PlatformConfig): pulumi.Output<string> => pulumi.output(`https://argocd.${config.domain}`);
+/** The UI's host and address: TLS at the load balancer. */
+const argocdHost = (domain: string) => `argocd.${domain}`;
+export const argocdUrl = (domain: string) => `https://${argocdHost(domain)}`;

@@ -4,7 +4,7 @@ import * as tls from "@pulumi/tls";
 import { Buckets, bucketName } from "../aws/buckets";
 import { poolLabel } from "../aws/node-pools";
 import { charts, images, PlatformConfig } from "../config";
-import { namespaceOfKind } from "../k8s/baseline";
+import { namespaceOfKind, namespacesOfKind } from "../k8s/baseline";
 import { allow } from "../k8s/network-policies";
 import { generatedPassword } from "../secrets/credentials";
 import { Addon, AddonContext, DeployOptions, helmRelease, serviceNamespace } from "./contract";
@@ -283,7 +283,7 @@ export class ObjectStore extends pulumi.ComponentResource {
         if (config.objectStore.kind === "minio") {
             deployMinio(context, this, opts);
         } else {
-            const mlops = Object.keys(config.namespaces).filter((n) => config.namespaces[n].kind === "mlops");
+            const mlops = namespacesOfKind(config, "mlops");
             new Buckets(
                 "buckets",
                 {

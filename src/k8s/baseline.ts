@@ -5,9 +5,16 @@ import { Namespace } from "./namespaces";
 import { workloadRbac } from "./rbac";
 import { defaultStorageClass } from "./storage";
 
-/** The configured namespace of a kind (the rules make the workload one unique). */
-export function namespaceOfKind(config: PlatformConfig, kind: PlatformConfig["namespaces"][string]["kind"]): string {
-    const name = Object.keys(config.namespaces).find((n) => config.namespaces[n].kind === kind);
+type NamespaceKind = PlatformConfig["namespaces"][string]["kind"];
+
+/** The configured namespaces of a kind. */
+export function namespacesOfKind(config: PlatformConfig, kind: NamespaceKind): string[] {
+    return Object.keys(config.namespaces).filter((n) => config.namespaces[n].kind === kind);
+}
+
+/** The configured namespace of a kind the rules make unique (workload, monitoring). */
+export function namespaceOfKind(config: PlatformConfig, kind: NamespaceKind): string {
+    const [name] = namespacesOfKind(config, kind);
     if (!name) throw new Error(`no namespace of kind ${kind} is configured`);
     return name;
 }

@@ -108,7 +108,7 @@ export function defaultDeny(): PolicySpec[] {
 }
 
 type Selector = { matchLabels: Record<string, string> };
-const tcp = (ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
+export const tcp = (ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
 
 /** The allows a platform service's own namespace is built from: each one named, narrow and explicit. */
 export const allow = {
@@ -127,8 +127,8 @@ export const allow = {
      * network interfaces in the cluster's subnets, so 443 into the VPC (and the API server's
      * webhook and proxy calls come back from there).
      */
-    apiServer: (vpcCidr: string, webhookPorts: number[] = []): PolicySpec => ({
-        name: "allow-kubernetes-api",
+    apiServer: (vpcCidr: string, webhookPorts: number[] = [], name = "allow-kubernetes-api"): PolicySpec => ({
+        name,
         spec: {
             ...all,
             policyTypes: webhookPorts.length ? ["Ingress", "Egress"] : ["Egress"],
@@ -142,8 +142,8 @@ export const allow = {
         spec: { ...all, policyTypes: ["Ingress"], ingress: [{ from: [nsSelector(monitoringNamespace)], ports: tcp(ports) }] },
     }),
     /** The load balancers (public subnets, IP targets) reach the selected pods on these ports. */
-    loadBalancers: (cidrs: readonly string[], podSelector: Selector, ports: number[]): PolicySpec => ({
-        name: "allow-load-balancers",
+    loadBalancers: (cidrs: readonly string[], podSelector: Selector, ports: number[], name = "allow-load-balancers"): PolicySpec => ({
+        name,
         spec: {
             podSelector,
             policyTypes: ["Ingress"],

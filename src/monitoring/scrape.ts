@@ -1,6 +1,6 @@
 import { dataNamespace, minioTenantName } from "../addons/data-namespace";
 import { minioTls as minioTlsSecret } from "../addons/object-store";
-import type { PolicySpec } from "../k8s/network-policies";
+import { allow, PolicySpec, tcp } from "../k8s/network-policies";
 
 /**
  * What Prometheus scrapes beyond the chart's own targets, and the network allows that make it
@@ -119,7 +119,6 @@ export const scrapePorts = [8080, 8081, 8082, 8083, 8084, 8085, 9000, 9001, 9153
 /** Kubelet (and cAdvisor) 10250 and node-exporter 9100: host-network endpoints on the nodes' VPC addresses. */
 export const nodePorts = [9100, 10250];
 
-const tcp = (ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
 const pods = (name: string) => ({ matchLabels: { "app.kubernetes.io/name": name } });
 
 export interface MonitoringNetworkInputs {
@@ -135,13 +134,10 @@ export interface MonitoringNetworkInputs {
  * exceptions: Alertmanager to its receivers, and Grafana fetching the referenced dashboards.
  */
 export function monitoringNetworkPolicies(n: MonitoringNetworkInputs): PolicySpec[] {
-    const internetHttps = [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [n.vpcCidr] } }], ports: tcp([443]) }];
+    // Names differ from the posture's own allows (allow-load-balancers exists in this namespace already).
     const policies: PolicySpec[] = [
-        {
-            // Operator, Prometheus service discovery, kube-state-metrics and Grafana's sidecars watch the API.
-            name: "monitoring-kubernetes-api",
-            spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: n.vpcCidr } }], ports: tcp([443]) }] },
-        },
+        // Operator, Prometheus service discovery, kube-state-metrics and Grafana's sidecars watch the API.
+        allow.apiServer(n.vpcCidr, [], "monitoring-kubernetes-api"),
         {
             name: "prometheus-scrape",
             spec: {
@@ -153,24 +149,9 @@ export function monitoringNetworkPolicies(n: MonitoringNetworkInputs): PolicySpe
                 ],
             },
         },
-        {
-            name: "grafana-from-load-balancers",
-            spec: {
-                podSelector: pods("grafana"),
-                policyTypes: ["Ingress"],
-                ingress: [{ from: n.loadBalancerCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp([3000]) }],
-            },
-        },
-        {
-            name: "grafana-dashboard-download",
-            spec: { podSelector: pods("grafana"), policyTypes: ["Egress"], egress: internetHttps },
-        },
+        allow.loadBalancers(n.loadBalancerCidrs, pods("grafana"), [3000], "grafana-from-load-balancers"),
+        allow.httpsEgress("grafana-dashboard-download", pods("grafana"), n.vpcCidr),
     ];
-    if (n.notifies) {
-        policies.push({
-            name: "alertmanager-receivers",
-            spec: { podSelector: pods("alertmanager"), policyTypes: ["Egress"], egress: internetHttps },
-        });
-    }
+    if (n.notifies) policies.push(allow.httpsEgress("alertmanager-receivers", pods("alertmanager"), n.vpcCidr));
     return policies;
 }
