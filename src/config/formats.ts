@@ -6,6 +6,11 @@ import { Cron } from "croner";
  * Each returns why a value is refused (a rule a person can act on), or undefined when it is fine.
  */
 
+/** `nodePools.system.labels["platform.company.io/pool"]`: map keys that are not plain words are quoted. */
+export function joinPath(path: readonly string[]): string {
+    return path.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : !/^[A-Za-z0-9_-]+$/.test(p) && i > 0 ? `[${JSON.stringify(p)}]` : i === 0 ? p : `.${p}`)).join("");
+}
+
 /** Kubernetes label name part and DNS subdomain (k8s.io/apimachinery pkg/util/validation/validation.go). */
 const qualifiedNamePart = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

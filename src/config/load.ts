@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
+import { joinPath } from "./formats";
 import { providerNamespaces } from "./limits";
 import { checkRules, ConfigProblem } from "./rules";
 import { configSchema, ParsedConfig, secretConfigKeys } from "./schema";
@@ -201,9 +202,6 @@ function editDistance(a: string, b: string): number {
     return row[b.length];
 }
 
-function joinPath(path: string[]): string {
-    return path.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
-}
 
 function valueAt(input: unknown, path: string[]): unknown {
     return path.reduce<unknown>((v, key) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined), input);

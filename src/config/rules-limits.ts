@@ -1,6 +1,6 @@
 import { addressCount, contains, nonPublicBlockOf, nonPublicBlocks } from "../aws/cidr";
 import { instanceTypes } from "./catalog";
-import { parseQuantity } from "./formats";
+import { joinPath, parseQuantity } from "./formats";
 import {
     awsLimits,
     kubeletLabelKeys,
@@ -96,14 +96,14 @@ const nodePoolLimits: Rule = (c) =>
             const reservedDomain = /(^|\.)(kubernetes\.io|k8s\.io)\//.test(key);
             const allowed = kubeletLabelPrefixes.some((x) => key.startsWith(x)) || (kubeletLabelKeys as readonly string[]).includes(key);
             if (reservedDomain && !allowed) {
-                out.push(problem(`${at}.labels.${key}`, value, "is in the kubernetes.io / k8s.io namespace, which the kubelet refuses to set on its node"));
+                out.push(problem(joinPath([at, "labels", key]), value, "is in the kubernetes.io / k8s.io namespace, which the kubelet refuses to set on its node"));
             }
             if (key === "platform.company.io/pool" && value !== name) {
-                out.push(problem(`${at}.labels.${key}`, value, `is set by the program to the pool's name (${name})`));
+                out.push(problem(joinPath([at, "labels", key]), value, `is set by the program to the pool's name (${name})`));
             }
             const tagKey = `k8s.io/cluster-autoscaler/node-template/label/${key}`;
             if (p.minSize === 0 && tagKey.length > awsLimits.tagKey) {
-                out.push(problem(`${at}.labels.${key}`, value, `is too long for the autoscaler's scale-from-zero tag (${tagKey.length} > ${awsLimits.tagKey} characters)`));
+                out.push(problem(joinPath([at, "labels", key]), value, `is too long for the autoscaler's scale-from-zero tag (${tagKey.length} > ${awsLimits.tagKey} characters)`));
             }
         }
         const taintKeys = p.taints.map((t) => `${t.key}:${t.effect}`);
