@@ -8,7 +8,7 @@ import { Mutation, mutationsFor, Values } from "../src/config/mutations";
 import { fakeInvoke } from "../src/synth/fake-state";
 import { ResourceRecord } from "../src/synth/inventory";
 import { runStack } from "../src/synth/mock-runtime";
-import { projectRoot, readStackConfig, StackFileError, stackNames } from "../src/synth/stack-files";
+import { projectRoot, readStackConfig, StackConfig, StackFileError, stackNames } from "../src/synth/stack-files";
 
 /*
  * `npm run mutate [-- --seed N]`: the mutation test's generator run over every stack file, with an
@@ -46,10 +46,10 @@ export function stackValues(stack: string): Values {
 }
 
 /** Full-key overrides (undefined removes a key) that turn the stack's config into `values`. */
-function overridesFor(stack: string, values: Values): Record<string, string | undefined> {
-    const base = Object.keys(readStackConfig(stack).config).map(shortKey);
+function overridesFor(base: StackConfig, values: Values): Record<string, string | undefined> {
+    const keys = Object.keys(base.config).map(shortKey);
     const out: Record<string, string | undefined> = {};
-    for (const key of new Set([...base, ...Object.keys(values)])) {
+    for (const key of new Set([...keys, ...Object.keys(values)])) {
         const v = values[key];
         out[longKey(key)] = v === undefined ? undefined : typeof v === "string" ? v : JSON.stringify(v);
     }
@@ -57,8 +57,7 @@ function overridesFor(stack: string, values: Values): Record<string, string | un
 }
 
 /** The config map the engine would hand over after `overrides`, and which keys are secret. */
-function mutatedConfig(stack: string, overrides: Record<string, string | undefined>) {
-    const { config, secretKeys } = readStackConfig(stack);
+function mutatedConfig({ config, secretKeys }: StackConfig, overrides: Record<string, string | undefined>) {
     const next = { ...config };
     for (const [k, v] of Object.entries(overrides)) {
         if (v === undefined) delete next[k];
@@ -67,7 +66,8 @@ function mutatedConfig(stack: string, overrides: Record<string, string | undefin
     return { config: next, secretKeys };
 }
 
-const comparable = (c: object) => JSON.stringify(c, (_k, v) => (v && typeof v === "object" && "secretValues" in v ? { ...v, secretValues: undefined } : v));
+const comparable = (c: object) =>
+    JSON.stringify(c, (_k, v) => (v && typeof v === "object" && "secretValues" in v ? { ...v, secretValues: undefined } : v));
 
 /**
  * Runs one stack's mutants. `synthLimit` bounds how many accepted mutants that change the parsed
@@ -76,13 +76,16 @@ const comparable = (c: object) => JSON.stringify(c, (_k, v) => (v && typeof v ==
  */
 export async function runMutations(stack: string, seed = defaultSeed, synthLimit = Infinity): Promise<Outcome[]> {
     const values = stackValues(stack);
-    const { config, secretKeys } = readStackConfig(stack);
+    const base = readStackConfig(stack);
+    const { config, secretKeys } = base;
     const baseline = comparable(parseConfig(stack, config, (k) => secretKeys.includes(k)));
     const secrets = secretKeys.map((k) => config[k]);
     const outcomes: Outcome[] = [];
     const budget = { synths: synthLimit };
     for (const mutation of mutationsFor(values, seed + stack.length)) {
-        const outcome = mutation.text ? textOutcome(stack, mutation) : await editOutcome(stack, values, mutation, baseline, secrets, budget);
+        const outcome = mutation.text
+            ? textOutcome(stack, mutation)
+            : await editOutcome(base, stack, values, mutation, baseline, secrets, budget);
         if (outcome) outcomes.push(outcome);
     }
     return outcomes;
@@ -90,7 +93,13 @@ export async function runMutations(stack: string, seed = defaultSeed, synthLimit
 
 function textOutcome(stack: string, mutation: Mutation): Outcome {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), "mutate-"));
-    const result = (verdict: Verdict, messages: string[]): Outcome => ({ stack, kind: mutation.kind, title: mutation.title, verdict, messages });
+    const result = (verdict: Verdict, messages: string[]): Outcome => ({
+        stack,
+        kind: mutation.kind,
+        title: mutation.title,
+        verdict,
+        messages,
+    });
     try {
         fs.copyFileSync(path.join(projectRoot, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
         const text = fs.readFileSync(path.join(projectRoot, `Pulumi.${stack}.yaml`), "utf8");
@@ -115,6 +124,7 @@ function textOutcome(stack: string, mutation: Mutation): Outcome {
 }
 
 async function editOutcome(
+    base: StackConfig,
     stack: string,
     values: Values,
     mutation: Mutation,
@@ -125,9 +135,15 @@ async function editOutcome(
     const edited = structuredClone(values);
     mutation.edit!(edited);
     if (JSON.stringify(edited) === JSON.stringify(values)) return undefined; // a no-op on this stack
-    const result = (verdict: Verdict, messages: string[]): Outcome => ({ stack, kind: mutation.kind, title: mutation.title, verdict, messages });
-    const overrides = overridesFor(stack, edited);
-    const { config, secretKeys } = mutatedConfig(stack, overrides);
+    const result = (verdict: Verdict, messages: string[]): Outcome => ({
+        stack,
+        kind: mutation.kind,
+        title: mutation.title,
+        verdict,
+        messages,
+    });
+    const overrides = overridesFor(base, edited);
+    const { config, secretKeys } = mutatedConfig(base, overrides);
     let parsed;
     try {
         parsed = parseConfig(stack, config, (k) => secretKeys.includes(k));
@@ -148,12 +164,20 @@ async function editOutcome(
 }
 
 /** Synth with the mutated config, then the policy pack and the Kubernetes schema over the inventory. */
-async function synthCheck(stack: string, overrides: Record<string, string | undefined>, config: Record<string, string>): Promise<[Verdict, string[]]> {
+async function synthCheck(
+    stack: string,
+    overrides: Record<string, string | undefined>,
+    config: Record<string, string>,
+): Promise<[Verdict, string[]]> {
     const run = await runStack(stack, { overrides });
     if (run.error) return ["FAILED", [`accepted by the loader, failed in the program: ${run.error.message}`]];
     const facts = factsFromConfig(config);
     const offlineDeployer = String(fakeInvoke("aws:iam/getSessionContext:getSessionContext", "us-east-1").issuerArn);
-    const findings = await evaluate(policies, run.resources, policyConfigFor(facts, [ciDeployRolePattern(facts.environment), offlineDeployer]));
+    const findings = await evaluate(
+        policies,
+        run.resources,
+        policyConfigFor(facts, [ciDeployRolePattern(facts.environment), offlineDeployer]),
+    );
     const mandatory = findings.filter((f) => f.level === "mandatory").map((f) => `[${f.policy}] ${f.urn ?? "stack"}: ${f.message}`);
     const invalid = run.resources.map(validateKubernetesObject).filter((x): x is string => x !== undefined);
     const problems = [...mandatory, ...invalid];
@@ -204,7 +228,9 @@ async function main(): Promise<void> {
     for (const kind of kinds) {
         const of = outcomes.filter((o) => o.kind === kind);
         const n = (f: (o: Outcome) => boolean) => of.filter(f).length;
-        console.log(`| ${kind} | ${of.length} | ${n((o) => o.verdict === "refused")} | ${n((o) => o.verdict.startsWith("accepted"))} | ${n((o) => o.verdict === "FAILED")} |`);
+        console.log(
+            `| ${kind} | ${of.length} | ${n((o) => o.verdict === "refused")} | ${n((o) => o.verdict.startsWith("accepted"))} | ${n((o) => o.verdict === "FAILED")} |`,
+        );
     }
     for (const o of outcomes.filter((x) => verbose || x.verdict === "FAILED" || x.verdict === "accepted, clean")) {
         console.log(`\n${o.stack} · ${o.kind} · ${o.title} → ${o.verdict}\n  ${o.messages.join("\n  ")}`);

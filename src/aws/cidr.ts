@@ -56,7 +56,8 @@ export function subnet(cidr: string, newPrefix: number, index: number): string {
     const count = 2 ** (newPrefix - prefix);
     if (index < 0 || index >= count) throw new Error(`${cidr} holds ${count} /${newPrefix} subnets, not ${index + 1}`);
     // splitInto lists every subnet; for the sizes we cut (at most 2^12 of them) that is cheap and exact.
-    return IPv4CidrRange.fromCidr(cidr).splitInto(IPv4Prefix.fromNumber(BigInt(newPrefix)))[index].toCidrString();
+    const subnets = IPv4CidrRange.fromCidr(cidr).splitInto(IPv4Prefix.fromNumber(BigInt(newPrefix)));
+    return subnets[index].toCidrString();
 }
 
 /** True when two CIDRs share any address. */
@@ -75,8 +76,11 @@ export function contains(outer: string, inner: string): boolean {
 
 /** The smallest set of CIDRs covering exactly the union of `cidrs` (ip-num's Pool.aggregate). */
 export function aggregate(cidrs: readonly string[]): string[] {
-    if (cidrs.length === 0) return [];
-    const pool = Pool.fromCidrRanges(cidrs.map((c) => IPv4CidrRange.fromCidr(c)));
+    // CIDR blocks are nested or disjoint: drop the nested ones, then let ip-num merge neighbours.
+    const unique = [...new Set(cidrs)];
+    const outer = unique.filter((c) => !unique.some((o) => o !== c && contains(o, c)));
+    if (outer.length === 0) return [];
+    const pool = Pool.fromCidrRanges(outer.map((c) => IPv4CidrRange.fromCidr(c)));
     return pool
         .aggregate()
         .getRanges()

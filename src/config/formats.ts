@@ -8,7 +8,11 @@ import { Cron } from "croner";
 
 /** `nodePools.system.labels["platform.company.io/pool"]`: map keys that are not plain words are quoted. */
 export function joinPath(path: readonly string[]): string {
-    return path.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : !/^[A-Za-z0-9_-]+$/.test(p) && i > 0 ? `[${JSON.stringify(p)}]` : i === 0 ? p : `.${p}`)).join("");
+    return path
+        .map((p, i) =>
+            /^\d+$/.test(p) ? `[${p}]` : !/^[A-Za-z0-9_-]+$/.test(p) && i > 0 ? `[${JSON.stringify(p)}]` : i === 0 ? p : `.${p}`,
+        )
+        .join("");
 }
 
 /** Kubernetes label name part and DNS subdomain (k8s.io/apimachinery pkg/util/validation/validation.go). */
@@ -33,7 +37,18 @@ export function labelValueProblem(value: string): string | undefined {
 }
 
 const quantityPattern = /^(\d+(?:\.\d+)?)(m|k|M|G|T|Ki|Mi|Gi|Ti)?$/;
-const suffixFactor: Record<string, number> = { "": 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
+const suffixFactor: Record<string, number> = {
+    "": 1,
+    m: 1e-3,
+    k: 1e3,
+    M: 1e6,
+    G: 1e9,
+    T: 1e12,
+    Ki: 2 ** 10,
+    Mi: 2 ** 20,
+    Gi: 2 ** 30,
+    Ti: 2 ** 40,
+};
 
 /**
  * A Kubernetes quantity (k8s.io/apimachinery pkg/api/resource) as a number: CPU in cores, memory
@@ -43,9 +58,7 @@ const suffixFactor: Record<string, number> = { "": 1, m: 1e-3, k: 1e3, M: 1e6, G
 export function parseQuantity(text: string, resource: "cpu" | "memory"): number | string {
     const match = quantityPattern.exec(text);
     if (!match) {
-        return resource === "cpu"
-            ? "must be a CPU quantity such as 500m or 2"
-            : "must be a memory quantity such as 256Mi or 2Gi";
+        return resource === "cpu" ? "must be a CPU quantity such as 500m or 2" : "must be a memory quantity such as 256Mi or 2Gi";
     }
     const [, digits, suffix = ""] = match;
     if (resource === "cpu" && !["", "m"].includes(suffix)) return "must be a CPU quantity in cores or millicores, such as 500m or 2";
@@ -71,7 +84,9 @@ export function cronProblem(schedule: string): string | undefined {
     if (bad >= 0) return `field ${bad + 1} ("${fields[bad]}") uses characters CloudNativePG's cron parser does not read`;
     let next: Date | null;
     try {
-        next = new Cron(schedule, { paused: true, mode: "6-part", domAndDow: false, timezone: "UTC" }).nextRun(new Date(Date.UTC(2026, 0, 1)));
+        next = new Cron(schedule, { paused: true, mode: "6-part", domAndDow: false, timezone: "UTC" }).nextRun(
+            new Date(Date.UTC(2026, 0, 1)),
+        );
     } catch (e) {
         return `is not a valid cron expression: ${(e as Error).message.replace(/^CronPattern: /, "")}`;
     }

@@ -64,7 +64,14 @@ export const regionZones: Readonly<Record<string, string>> = {
  * this list equal to the namespaces the program registers that the stack file does not name).
  */
 export const kubernetesNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
-export const platformServiceNamespaces = ["argocd", "cert-manager", "cnpg-system", "minio-operator", "platform-data", "sealed-secrets"] as const;
+export const platformServiceNamespaces = [
+    "argocd",
+    "cert-manager",
+    "cnpg-system",
+    "minio-operator",
+    "platform-data",
+    "sealed-secrets",
+] as const;
 
 /** AWS and EKS limits the composed names and lists must fit. */
 export const awsLimits = {

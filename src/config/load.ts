@@ -85,7 +85,9 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, string>>
         .map((key) => ({ path: key, value: "(hidden)", rule: `must be stored encrypted: pulumi config set --secret ${key}` }));
     const parsed = configSchema.safeParse(input);
     const hideSecrets = (p: ConfigProblem): ConfigProblem =>
-        (secretConfigKeys as readonly string[]).includes(p.path.split(/[.[]/)[0]) || isSecret(configKey(p.path)) && p.value !== undefined ? { ...p, value: hidden } : p;
+        (secretConfigKeys as readonly string[]).includes(p.path.split(/[.[]/)[0]) || (isSecret(configKey(p.path)) && p.value !== undefined)
+            ? { ...p, value: hidden }
+            : p;
     if (!parsed.success) {
         const issues = parsed.error.issues.flatMap((issue) => fromZodIssue(issue, input)).map(hideSecrets);
         throw new ConfigError(stack, [...foreign, ...plaintextSecrets, ...issues]);
@@ -156,7 +158,13 @@ function fromZodIssue(issue: z.core.$ZodIssue, input: Record<string, unknown>): 
     if (typeof value === "number" && (issue.code === "invalid_value" || (issue.code === "invalid_type" && issue.expected === "string"))) {
         const options = issue.code === "invalid_value" ? issue.values.map(String) : [];
         const meant = options.find((o) => Number(o) === value) ?? String(value);
-        return [{ path: joinPath(path), value, rule: `is a YAML number; write it in quotes ("${meant}"), because unquoted ${meant} is read as a number` }];
+        return [
+            {
+                path: joinPath(path),
+                value,
+                rule: `is a YAML number; write it in quotes ("${meant}"), because unquoted ${meant} is read as a number`,
+            },
+        ];
     }
     return [{ path: joinPath(path), value, rule: issue.message }];
 }
@@ -201,7 +209,6 @@ function editDistance(a: string, b: string): number {
     }
     return row[b.length];
 }
-
 
 function valueAt(input: unknown, path: string[]): unknown {
     return path.reduce<unknown>((v, key) => (v !== null && typeof v === "object" ? (v as Record<string, unknown>)[key] : undefined), input);

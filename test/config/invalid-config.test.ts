@@ -28,7 +28,9 @@ const cases: Case[] = [
         title: "an unknown nested key",
         stack: "dev",
         edit: (v) => (v.nodePools.gpu.minSzie = 1),
-        problems: ["ml-platform:nodePools.gpu.minSzie = 1: is not a known key (did you mean minSize? see the config reference in README.md)"],
+        problems: [
+            "ml-platform:nodePools.gpu.minSzie = 1: is not a known key (did you mean minSize? see the config reference in README.md)",
+        ],
     },
     {
         title: "a tier that does not exist",
