@@ -300,7 +300,7 @@ const namesAndDuplicates: Rule = (c) => {
     return out;
 };
 
-/** Production guarantees a stack file must not switch off (SPEC §1, SECURITY.md). */
+/** Production guarantees a stack file must not switch off (SPEC §1, SECURITY.md; zones, NAT and egress are in rules.ts). */
 const productionGuarantees: Rule = (c) => {
     if (c.tier !== "production") return [];
     const out: ConfigProblem[] = [];
@@ -308,11 +308,6 @@ const productionGuarantees: Rule = (c) => {
         out.push(problem("cluster.logRetentionDays", c.cluster.logRetentionDays, "tier production keeps logs at least 365 days"));
     if (c.network.flowLogRetentionDays < 365) {
         out.push(problem("network.flowLogRetentionDays", c.network.flowLogRetentionDays, "tier production keeps logs at least 365 days"));
-    }
-    if (c.network.natGateways !== "perAz")
-        out.push(problem("network.natGateways", c.network.natGateways, "tier production needs a NAT gateway per zone"));
-    if (c.network.availabilityZones.length < 3) {
-        out.push(problem("network.availabilityZones", c.network.availabilityZones, "tier production spreads over at least 3 zones"));
     }
     return out;
 };
