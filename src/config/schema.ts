@@ -43,7 +43,9 @@ const cores = (max: number) =>
         .max(max)
         .refine((v) => Math.abs(v * 1000 - Math.round(v * 1000)) < 1e-9, "must be a whole number of millicores (at most 3 decimals)");
 const count = (min: number, max: number) => z.number().int(`must be a whole number`).min(min).max(max);
-const k8sName = z.string().regex(dnsLabel, "must be a DNS label: lowercase letters, digits and '-'");
+const k8sName = z
+    .string()
+    .regex(dnsLabel, "must be a DNS label: 1–63 lowercase letters, digits and '-', starting and ending with a letter or digit");
 
 export const tiers = ["development", "staging", "production"] as const;
 
