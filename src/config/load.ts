@@ -85,7 +85,7 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, string>>
         .map((key) => ({ path: key, value: "(hidden)", rule: `must be stored encrypted: pulumi config set --secret ${key}` }));
     const parsed = configSchema.safeParse(input);
     const hideSecrets = (p: ConfigProblem): ConfigProblem =>
-        (secretConfigKeys as readonly string[]).includes(p.path.split(/[.[]/)[0]) || (isSecret(configKey(p.path)) && p.value !== undefined)
+        p.value !== undefined && ((secretConfigKeys as readonly string[]).includes(p.path.split(/[.[]/)[0]) || isSecret(configKey(p.path)))
             ? { ...p, value: hidden }
             : p;
     if (!parsed.success) {
