@@ -1,5 +1,8 @@
+import { IPv4CidrRange, IPv4Prefix, Pool, Validator } from "ip-num";
+
 /**
- * Subnet planning: pure IPv4 maths, tested without mocks.
+ * Subnet planning and CIDR checks on IPv4, with the maths done by `ip-num` (a maintained IP
+ * address library, MIT, https://github.com/ip-num/ip-num) rather than by hand.
  *
  * The VPC is cut into eight equal blocks. Zone i gets block i as its private subnet (nodes and,
  * with the VPC CNI, every pod take addresses from it, so it gets the space). The last block is cut
@@ -16,40 +19,98 @@ export interface SubnetPlan {
 /** The most zones a plan can hold: six private blocks, leaving one spare and one for public subnets. */
 export const maxZones = 6;
 
-export function parseCidr(cidr: string): { base: number; prefix: number } {
-    const [address, prefixText] = cidr.split("/");
-    const octets = address.split(".").map(Number);
-    const prefix = Number(prefixText);
-    if (octets.length !== 4 || octets.some((o) => !Number.isInteger(o) || o < 0 || o > 255) || !(prefix >= 0 && prefix <= 32)) {
-        throw new Error(`not an IPv4 CIDR: ${cidr}`);
+/**
+ * Why `cidr` is not a usable IPv4 network in CIDR notation, or undefined when it is. A CIDR with
+ * host bits set (`10.30.0.1/16`) is refused with the network address it probably meant: AWS
+ * refuses it for a VPC (InvalidVpc.Range) and EKS for `publicAccessCidrs`.
+ */
+export function cidrProblem(cidr: string): string | undefined {
+    const [notation] = Validator.isValidIPv4CidrNotation(cidr);
+    if (!notation || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr)) return "must be an IPv4 CIDR such as 10.0.0.0/16";
+    const [network] = Validator.isValidIPv4CidrRange(cidr);
+    if (!network) {
+        const range = IPv4CidrRange.fromCidr(cidr);
+        return `has host bits set; did you mean ${range.getFirst().toString()}/${range.getPrefix().getValue()}?`;
     }
-    const base = octets.reduce((acc, o) => acc * 256 + o, 0);
-    const size = 2 ** (32 - prefix);
-    if (base % size !== 0) throw new Error(`${cidr} has host bits set; did you mean ${formatCidr(base - (base % size), prefix)}?`);
-    return { base, prefix };
+    return undefined;
 }
 
+/** Parses a network CIDR: `base` is the first address as a number. Throws on host bits or bad syntax. */
+export function parseCidr(cidr: string): { base: number; prefix: number } {
+    const problem = cidrProblem(cidr);
+    if (problem) throw new Error(`${cidr} ${problem.startsWith("has") ? problem : `is not an IPv4 CIDR (${problem})`}`);
+    const range = IPv4CidrRange.fromCidr(cidr);
+    return { base: Number(range.getFirst().getValue()), prefix: Number(range.getPrefix().getValue()) };
+}
+
+/** `10.0.0.0/16` from a first address (as a number) and a prefix length. */
 export function formatCidr(base: number, prefix: number): string {
     const octets = [24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256);
-    return `${octets.join(".")}/${prefix}`;
+    return IPv4CidrRange.fromCidr(`${octets.join(".")}/${prefix}`).toCidrString();
 }
 
 /** The `index`-th subnet of `newPrefix` inside `cidr`. */
 export function subnet(cidr: string, newPrefix: number, index: number): string {
-    const { base, prefix } = parseCidr(cidr);
+    const { prefix } = parseCidr(cidr);
     if (newPrefix < prefix || newPrefix > 28) throw new Error(`cannot cut /${newPrefix} subnets from ${cidr}`);
     const count = 2 ** (newPrefix - prefix);
     if (index < 0 || index >= count) throw new Error(`${cidr} holds ${count} /${newPrefix} subnets, not ${index + 1}`);
-    return formatCidr(base + index * 2 ** (32 - newPrefix), newPrefix);
+    // splitInto lists every subnet; for the sizes we cut (at most 2^12 of them) that is cheap and exact.
+    const subnets = IPv4CidrRange.fromCidr(cidr).splitInto(IPv4Prefix.fromNumber(BigInt(newPrefix)));
+    return subnets[index].toCidrString();
 }
 
 /** True when two CIDRs share any address. */
 export function overlaps(a: string, b: string): boolean {
-    const x = parseCidr(a);
-    const y = parseCidr(b);
-    const xEnd = x.base + 2 ** (32 - x.prefix);
-    const yEnd = y.base + 2 ** (32 - y.prefix);
-    return x.base < yEnd && y.base < xEnd;
+    parseCidr(a);
+    parseCidr(b);
+    return IPv4CidrRange.fromCidr(a).isOverlapping(IPv4CidrRange.fromCidr(b));
+}
+
+/** True when `inner` lies entirely inside `outer`. */
+export function contains(outer: string, inner: string): boolean {
+    parseCidr(outer);
+    parseCidr(inner);
+    return IPv4CidrRange.fromCidr(inner).inside(IPv4CidrRange.fromCidr(outer)) || outer === inner;
+}
+
+/** The smallest set of CIDRs covering exactly the union of `cidrs` (ip-num's Pool.aggregate). */
+export function aggregate(cidrs: readonly string[]): string[] {
+    // CIDR blocks are nested or disjoint: drop the nested ones, then let ip-num merge neighbours.
+    const unique = [...new Set(cidrs)];
+    const outer = unique.filter((c) => !unique.some((o) => o !== c && contains(o, c)));
+    if (outer.length === 0) return [];
+    const pool = Pool.fromCidrRanges(outer.map((c) => IPv4CidrRange.fromCidr(c)));
+    return pool
+        .aggregate()
+        .getRanges()
+        .map((r) => r.toCidrRange().toCidrString());
+}
+
+/** Number of addresses the union of `cidrs` covers (overlaps counted once). */
+export function addressCount(cidrs: readonly string[]): number {
+    return aggregate(cidrs).reduce((sum, c) => sum + 2 ** (32 - parseCidr(c).prefix), 0);
+}
+
+/**
+ * Address blocks that are not on the public internet (RFC 6890 special-purpose registry): private
+ * (RFC 1918), shared (RFC 6598), loopback, link-local, "this network", multicast and reserved.
+ */
+export const nonPublicBlocks = [
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.168.0.0/16",
+    "224.0.0.0/4",
+    "240.0.0.0/4",
+] as const;
+
+/** The non-public block `cidr` overlaps, if any. */
+export function nonPublicBlockOf(cidr: string): string | undefined {
+    return nonPublicBlocks.find((b) => overlaps(b, cidr));
 }
 
 /** Private and public subnets for each zone, in zone order. */

@@ -1,4 +1,5 @@
 import { gpuTaint, isGpuInstanceType, instanceFamily } from "./catalog";
+import { limitRules } from "./rules-limits";
 import { ParsedConfig, Tier } from "./schema";
 
 /** One configuration problem: where it is, what was found, and the rule it breaks. */
@@ -242,6 +243,7 @@ export const rules: readonly Rule[] = [
     postgresRules,
     objectStoreRules,
     tierRules,
+    ...limitRules,
 ];
 
 /** Runs every cross-field rule over a schema-valid config. */

@@ -1,6 +1,9 @@
 import { z } from "zod";
 import { defaultSlo, sloSchema } from "../monitoring/slo";
+import { cidrProblem } from "../aws/cidr";
 import { instanceTypes, supportedKubernetesVersions } from "./catalog";
+import { cronProblem, freeTextProblem, labelKeyProblem, labelValueProblem, parseQuantity, policyCsvProblem } from "./formats";
+import { cloudWatchRetentionDays } from "./limits";
 
 /**
  * The strict schema of everything that differs between environments. Each top-level field is one
@@ -10,26 +13,51 @@ import { instanceTypes, supportedKubernetesVersions } from "./catalog";
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const hostname = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-const ipv4Cidr = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}\/(3[0-2]|[12]?\d)$/;
 const githubRepo = /^[A-Za-z0-9-]+\/[A-Za-z0-9._-]+$/;
-const quantity = /^\d+(\.\d+)?(m|Ki|Mi|Gi|Ti)?$/;
 
-const cidr = z.string().regex(ipv4Cidr, "must be an IPv4 CIDR such as 10.0.0.0/16");
+/** A string refined by one of the checks in `formats.ts` (which return the rule broken, or undefined). */
+const checked = (check: (value: string) => string | undefined) =>
+    z.string().superRefine((value, ctx) => {
+        const problem = check(value);
+        if (problem) ctx.addIssue({ code: "custom", message: problem });
+    });
+/** An IPv4 network in CIDR notation without host bits (ip-num, `src/aws/cidr.ts`). */
+const cidr = checked(cidrProblem);
+/** A CloudWatch Logs retention in days: only the values the API accepts. */
+const logRetention = z
+    .number()
+    .refine(
+        (days) => (cloudWatchRetentionDays as readonly number[]).includes(days),
+        `must be a CloudWatch Logs retention: one of ${cloudWatchRetentionDays.join(", ")} days`,
+    );
+const quantityOf = (resource: "cpu" | "memory") =>
+    checked((q) => {
+        const parsed = parseQuantity(q, resource);
+        return typeof parsed === "string" ? parsed : undefined;
+    });
+/** A number with at most three decimals: Kubernetes CPU quantities stop at millicores. */
+const cores = (max: number) =>
+    z
+        .number()
+        .positive()
+        .max(max)
+        .refine((v) => Math.abs(v * 1000 - Math.round(v * 1000)) < 1e-9, "must be a whole number of millicores (at most 3 decimals)");
 const count = (min: number, max: number) => z.number().int(`must be a whole number`).min(min).max(max);
-const k8sName = z.string().regex(dnsLabel, "must be a DNS label: lowercase letters, digits and '-'");
-const kubeQuantity = z.string().regex(quantity, "must be a Kubernetes quantity such as 500m, 1, 256Mi or 2Gi");
+const k8sName = z
+    .string()
+    .regex(dnsLabel, "must be a DNS label: 1–63 lowercase letters, digits and '-', starting and ending with a letter or digit");
 
 export const tiers = ["development", "staging", "production"] as const;
 
 const taint = z.strictObject({
-    key: z.string().min(1),
-    value: z.string(),
+    key: checked(labelKeyProblem),
+    value: checked(labelValueProblem),
     effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
 });
 
 const nodePool = z.strictObject({
     /** What runs here; documentation for humans and the plan report. */
-    purpose: z.string().min(1),
+    purpose: checked(freeTextProblem).pipe(z.string().min(1)),
     instanceTypes: z
         .array(z.enum(Object.keys(instanceTypes) as [keyof typeof instanceTypes]))
         .min(1, "must list at least one instance type"),
@@ -41,7 +69,7 @@ const nodePool = z.strictObject({
     capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"),
     /** A GPU pool: NVIDIA AMI, GPU taint and labels, autoscaler scale-from-zero tags. */
     gpu: z.boolean().default(false),
-    labels: z.record(z.string(), z.string()).default({}),
+    labels: z.record(checked(labelKeyProblem), checked(labelValueProblem)).default({}),
     taints: z.array(taint).default([]),
 });
 
@@ -51,8 +79,8 @@ const namespace = z.strictObject({
     /** Pod Security Standards level enforced on the namespace. Default: restricted. */
     podSecurity: z.enum(["restricted", "baseline", "privileged"]).default("restricted"),
     quota: z.strictObject({
-        cpu: z.number().positive(),
-        memoryGiB: z.number().positive(),
+        cpu: cores(100000),
+        memoryGiB: z.number().positive().max(1000000),
         gpus: count(0, 1000).default(0),
         pods: count(1, 10000),
         persistentVolumeClaims: count(0, 1000),
@@ -61,15 +89,15 @@ const namespace = z.strictObject({
     /** LimitRange defaults for containers that declare no requests or limits. */
     containerDefaults: z
         .strictObject({
-            cpuRequest: kubeQuantity,
-            memoryRequest: kubeQuantity,
-            cpuLimit: kubeQuantity,
-            memoryLimit: kubeQuantity,
+            cpuRequest: quantityOf("cpu"),
+            memoryRequest: quantityOf("memory"),
+            cpuLimit: quantityOf("cpu"),
+            memoryLimit: quantityOf("memory"),
         })
         .default({ cpuRequest: "100m", memoryRequest: "128Mi", cpuLimit: "1", memoryLimit: "1Gi" }),
 });
 
-const range = z.strictObject({ request: z.number().positive(), limit: z.number().positive() });
+const range = z.strictObject({ request: z.number().positive().max(1000), limit: z.number().positive().max(1000) });
 
 export const configSchema = z.strictObject({
     /** Environment name, used in resource names and the workload namespace `platform-<environment>`. */
@@ -85,13 +113,13 @@ export const configSchema = z.strictObject({
         natGateways: z.enum(["single", "perAz"]),
         /** Workload egress posture: open (in-cluster and internet), internet, or restricted (no internet). */
         egress: z.enum(["open", "internet", "restricted"]),
-        flowLogRetentionDays: count(1, 3653).default(30),
+        flowLogRetentionDays: logRetention.default(30),
     }),
     cluster: z.strictObject({
         kubernetesVersion: z.enum(supportedKubernetesVersions),
         endpointPublicAccess: z.boolean(),
         publicAccessCidrs: z.array(cidr).default([]),
-        logRetentionDays: count(1, 3653),
+        logRetentionDays: logRetention,
         /** KMS envelope encryption of Kubernetes Secrets. Cannot be switched off once on. */
         secretsEnvelopeEncryption: z.boolean().default(true),
     }),
@@ -119,10 +147,7 @@ export const configSchema = z.strictObject({
         backup: z.strictObject({
             enabled: z.boolean(),
             /** Six-field cron (with seconds), as CloudNativePG's ScheduledBackup expects. */
-            schedule: z
-                .string()
-                .regex(/^(\S+\s+){5}\S+$/, "must be a six-field cron expression with seconds")
-                .default("0 0 2 * * *"),
+            schedule: checked(cronProblem).default("0 0 2 * * *"),
             retentionDays: count(1, 3650).optional(),
         }),
     }),
@@ -142,7 +167,7 @@ export const configSchema = z.strictObject({
         repoServerReplicas: count(1, 10),
         controllerShards: count(1, 10),
         /** Identity-provider group that gets ArgoCD admin; everyone else is read-only. */
-        adminGroup: z.string().min(1),
+        adminGroup: checked(policyCsvProblem),
     }),
     monitoring: z.strictObject({
         level: z.enum(["basic", "full"]),
@@ -186,9 +211,15 @@ export const configSchema = z.strictObject({
         .default({}),
     gitops: z.strictObject({
         repoUrl: z.string().regex(/^(https:\/\/|git@)[^\s]+$/, "must be an https:// or git@ repository URL"),
-        revision: z.string().min(1).default("main"),
+        revision: z
+            .string()
+            .regex(/^(?!.*\.\.)[A-Za-z0-9._/-]+$/, "must be a branch, tag or commit (letters, digits, ._/-)")
+            .default("main"),
         /** Path of this environment's apps in the repository. Default: environments/<environment>. */
-        path: z.string().min(1).optional(),
+        path: z
+            .string()
+            .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[A-Za-z0-9._/-]+$/, "must be a relative path inside the repository (no .., no leading /)")
+            .optional(),
         autoSync: z.boolean(),
     }),
     /** Keyless CI: GitHub OIDC roles for preview, deploy and image push (SPEC §5). */

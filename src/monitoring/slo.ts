@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { promSelectorProblem } from "../config/formats";
 
 /**
  * Service level objectives (SPEC §4) and where their indicators come from. The objectives are the
@@ -11,7 +12,8 @@ import { z } from "zod";
 const selector = z
     .string()
     .max(500)
-    .refine((s) => !/[{}]/.test(s), 'must be a selector body without braces, such as job="model-serving"');
+    .refine((s) => !/[{}]/.test(s), 'must be a selector body without braces, such as job="model-serving"')
+    .refine((s) => promSelectorProblem(s) === undefined, promSelectorProblem("{") ?? "");
 const metric = z.string().regex(/^[a-zA-Z_:][a-zA-Z0-9_:]*$/, "must be a Prometheus metric name");
 
 /** The SLI sources. Defaults follow the Prometheus client libraries' HTTP conventions. */

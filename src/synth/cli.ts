@@ -46,11 +46,19 @@ async function main(): Promise<number> {
     }
     const file = path.join(args.out, "resources.json");
     const report = path.join(args.out, "report.md");
-    const started = process.hrtime.bigint();
-    const run = await runStack(args.stack);
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    // A failed run must not leave the previous run's inventory looking current.
     fs.rmSync(file, { force: true });
     fs.rmSync(report, { force: true });
+    const started = process.hrtime.bigint();
+    let run: Awaited<ReturnType<typeof runStack>>;
+    try {
+        run = await runStack(args.stack);
+    } catch (e) {
+        // Unreadable stack files (StackFileError: file, line, key) fail before the program runs.
+        console.error((e as Error).message);
+        return 1;
+    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     if (run.error) {
         console.error(run.error.message);
         return 1;

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { parse } from "yaml";
+import { LineCounter, parseDocument } from "yaml";
 import { projectName, secretConfigKeys } from "../config";
 
 /** The repository root, where `Pulumi.yaml` and the stack files live. */
@@ -23,6 +23,74 @@ export const testSecrets: Readonly<Record<(typeof secretConfigKeys)[number], str
     pagerdutyRoutingKey: "offline-test-routing-key-0000000000",
 };
 
+/** One syntax problem in a YAML file, at a 1-based line and column, under a dotted key path. */
+export interface YamlProblem {
+    file: string;
+    line: number;
+    column: number;
+    /** The key the problem is at or under, e.g. `config.ml-platform:tier`; empty at the top. */
+    key: string;
+    message: string;
+}
+
+/** A stack or project file that is not valid YAML: every problem, each with file, line and key. Nothing is run. */
+export class StackFileError extends Error {
+    constructor(readonly problems: readonly YamlProblem[]) {
+        super(
+            `Invalid YAML; nothing was run:\n` +
+                problems.map((p) => `  - ${p.file}:${p.line}:${p.column}${p.key ? ` (key ${p.key})` : ""}: ${p.message}`).join("\n"),
+        );
+        this.name = "StackFileError";
+    }
+}
+
+/**
+ * Parses a YAML file strictly, with the `yaml` package's own error positions: syntax errors and
+ * duplicate keys (which the engine would resolve silently, last one wins) throw a
+ * {@link StackFileError} naming file, line, column and the key path there.
+ */
+export function parseYamlFile(file: string, text = fs.readFileSync(file, "utf8")): unknown {
+    const lineCounter = new LineCounter();
+    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
+    if (doc.errors.length === 0) return doc.toJS();
+    const lines = text.split("\n");
+    const name = path.relative(process.cwd(), file) || file;
+    throw new StackFileError(
+        doc.errors.map((e) => {
+            const { line, col } = lineCounter.linePos(Math.min(e.pos[0], Math.max(text.length - 1, 0)));
+            let at = line;
+            // An unclosed flow collection is reported where the parser gave up: point at the line that opened it.
+            const closer = /end with an? ([\]}])/.exec(e.message)?.[1];
+            if (closer) {
+                const opener = closer === "]" ? "[" : "{";
+                for (let l = line; l >= 1; l--) {
+                    const t = lines[l - 1];
+                    if (t.split(opener).length > t.split(closer).length) {
+                        at = l;
+                        break;
+                    }
+                }
+            }
+            const duplicate = e.code === "DUPLICATE_KEY" ? " (the same key twice: the last would silently win)" : "";
+            return { file: name, line: at, column: at === line ? col : 1, key: keyPathAt(lines, at), message: `${e.message}${duplicate}` };
+        }),
+    );
+}
+
+/** The dotted path of mapping keys that encloses 1-based line `line`, found by indentation. */
+function keyPathAt(lines: readonly string[], line: number): string {
+    const path: string[] = [];
+    let indent = Infinity;
+    for (let l = line; l >= 1; l--) {
+        const match = /^(\s*)(?:- )?("[^"]+"|'[^']+'|[^\s#'"][^:#]*(?::[^\s:#][^:#]*)*):(\s|$)/.exec(lines[l - 1]);
+        if (!match || match[1].length >= indent) continue;
+        path.unshift(match[2].replace(/^["']|["']$/g, ""));
+        indent = match[1].length;
+        if (indent === 0) break;
+    }
+    return path.join(".");
+}
+
 /** Stack names that have a `Pulumi.<stack>.yaml` file. */
 export function stackNames(root = projectRoot): string[] {
     return fs
@@ -42,10 +110,10 @@ export function readStackConfig(stack: string, root = projectRoot): StackConfig 
     if (!fs.existsSync(file)) {
         throw new Error(`No stack file ${file}; known stacks: ${stackNames(root).join(", ")}`);
     }
-    const project = parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as {
+    const project = parseYamlFile(path.join(root, "Pulumi.yaml")) as {
         config?: Record<string, { default?: unknown }>;
     };
-    const stackFile = (parse(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    const stackFile = (parseYamlFile(file) ?? {}) as { config?: Record<string, unknown> };
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     for (const [key, declaration] of Object.entries(project.config ?? {})) {

@@ -1,5 +1,17 @@
 import { strict as assert } from "node:assert";
-import { formatCidr, maxZones, overlaps, parseCidr, planSubnets, subnet } from "../../src/aws/cidr";
+import {
+    addressCount,
+    aggregate,
+    cidrProblem,
+    contains,
+    formatCidr,
+    maxZones,
+    nonPublicBlockOf,
+    overlaps,
+    parseCidr,
+    planSubnets,
+    subnet,
+} from "../../src/aws/cidr";
 
 describe("aws/cidr", () => {
     it("plans a /16 over three zones as the design expects", () => {
@@ -47,5 +59,24 @@ describe("aws/cidr", () => {
         assert.equal(subnet("10.0.0.0/16", 24, 255), "10.0.255.0/24");
         assert.equal(formatCidr(parseCidr("192.168.4.0/22").base, 22), "192.168.4.0/22");
         assert.throws(() => subnet("10.0.0.0/16", 24, 256), /holds 256 \/24 subnets, not 257/);
+    });
+
+    it("names the problem of a bad CIDR: syntax, or host bits with the network meant", () => {
+        assert.equal(cidrProblem("10.30.0.0/16"), undefined);
+        assert.equal(cidrProblem("10.30.0.1/16"), "has host bits set; did you mean 10.30.0.0/16?");
+        for (const bad of ["10.0.0.0/33", "10.0.0/16", "256.0.0.0/8", "10.0.0.0", "010.0.0.0/8", " 10.0.0.0/8"]) {
+            assert.equal(cidrProblem(bad), "must be an IPv4 CIDR such as 10.0.0.0/16", bad);
+        }
+    });
+
+    it("aggregates sets of CIDRs, so lists that together cover the internet are seen as such", () => {
+        assert.deepEqual(aggregate(["0.0.0.0/1", "128.0.0.0/1"]), ["0.0.0.0/0"]);
+        assert.deepEqual(aggregate(["10.0.0.0/24", "10.0.1.0/24"]), ["10.0.0.0/23"]);
+        assert.equal(addressCount(["10.0.0.0/24", "10.0.0.0/25"]), 256);
+        assert.ok(
+            contains("10.0.0.0/8", "10.30.0.0/16") && contains("10.0.0.0/8", "10.0.0.0/8") && !contains("10.30.0.0/16", "10.0.0.0/8"),
+        );
+        assert.equal(nonPublicBlockOf("203.0.113.0/24"), undefined);
+        assert.equal(nonPublicBlockOf("172.20.0.0/16"), "172.16.0.0/12");
     });
 });

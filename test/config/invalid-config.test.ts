@@ -21,14 +21,16 @@ const cases: Case[] = [
         stack: "prod",
         edit: (v) => (v.clutser = { endpointPublicAccess: true }),
         problems: [
-            'ml-platform:clutser = {"endpointPublicAccess":true}: is not a known key (check the spelling; see the config reference in README.md)',
+            'ml-platform:clutser = {"endpointPublicAccess":true}: is not a known key (did you mean cluster? see the config reference in README.md)',
         ],
     },
     {
         title: "an unknown nested key",
         stack: "dev",
         edit: (v) => (v.nodePools.gpu.minSzie = 1),
-        problems: ["ml-platform:nodePools.gpu.minSzie = 1: is not a known key (check the spelling; see the config reference in README.md)"],
+        problems: [
+            "ml-platform:nodePools.gpu.minSzie = 1: is not a known key (did you mean minSize? see the config reference in README.md)",
+        ],
     },
     {
         title: "a tier that does not exist",

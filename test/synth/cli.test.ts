@@ -65,4 +65,37 @@ describe("synth/cli", () => {
             fs.rmSync(out, { recursive: true, force: true });
         }
     });
+
+    it("refuses a stack file with a YAML error or a duplicate key: file, line and key, exit 1, stale output removed", function () {
+        this.timeout(120000);
+        const file = path.join(projectRoot, "Pulumi.yaml-test.yaml");
+        const dev = fs.readFileSync(path.join(projectRoot, "Pulumi.dev.yaml"), "utf8");
+        const out = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
+        const tierLine = dev.split("\n").findIndex((l) => l.startsWith("  ml-platform:tier:")) + 1;
+        try {
+            for (const [broken, expected] of [
+                [
+                    dev.replace(/ml-platform:tier: .*/, "ml-platform:tier: [development"),
+                    `Pulumi.yaml-test.yaml:${tierLine}:1 (key config.ml-platform:tier): Flow sequence`,
+                ],
+                [
+                    dev.replace(/( {2}ml-platform:tier: .*\n)/, "$1$1"),
+                    `Pulumi.yaml-test.yaml:${tierLine + 1}:3 (key config.ml-platform:tier): Map keys must be unique`,
+                ],
+            ] as const) {
+                fs.writeFileSync(file, broken);
+                fs.writeFileSync(path.join(out, "resources.json"), "[]");
+                fs.writeFileSync(path.join(out, "report.md"), "stale");
+                const result = synth(["--stack", "yaml-test", "--out", out]);
+                assert.equal(result.status, 1, result.stderr);
+                assert.ok(result.stderr.includes(expected), result.stderr);
+                assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
+                assert.ok(!fs.existsSync(path.join(out, "resources.json")), "stale resources.json removed");
+                assert.ok(!fs.existsSync(path.join(out, "report.md")), "stale report.md removed");
+            }
+        } finally {
+            fs.rmSync(file, { force: true });
+            fs.rmSync(out, { recursive: true, force: true });
+        }
+    });
 });
