@@ -2,6 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { checkRules, ConfigProblem } from "./rules";
 import { configSchema, ParsedConfig, secretConfigKeys } from "./schema";
+import { stackNameProblems } from "./stacks";
 
 /** The Pulumi project name, which is also the namespace of every config key we own. */
 export const projectName = "ml-platform";
@@ -78,7 +79,11 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, string>>
     if (!parsed.success) {
         throw new ConfigError(stack, [...plaintextSecrets, ...parsed.error.issues.flatMap((issue) => fromZodIssue(issue, input))]);
     }
-    const problems = [...plaintextSecrets, ...checkRules(parsed.data)];
+    const problems = [
+        ...plaintextSecrets,
+        ...stackNameProblems(stack, parsed.data.environment).map((rule) => ({ path: "environment", value: parsed.data.environment, rule })),
+        ...checkRules(parsed.data),
+    ];
     if (problems.length > 0) throw new ConfigError(stack, problems);
 
     const { slackWebhookUrl, pagerdutyRoutingKey, ...plain } = parsed.data;

@@ -27,7 +27,7 @@ export const testSecrets: Readonly<Record<(typeof secretConfigKeys)[number], str
 export function stackNames(root = projectRoot): string[] {
     return fs
         .readdirSync(root)
-        .map((f) => /^Pulumi\.([a-z0-9-]+)\.yaml$/.exec(f)?.[1])
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort();
 }
