@@ -1,4 +1,3 @@
-import { prices } from "../config/catalog";
 import { countByType, ofType, ResourceRecord } from "../synth/inventory";
 import { nodePools } from "../synth/summary";
 import { estimateCost } from "./cost";
@@ -63,7 +62,7 @@ export function renderReport(stack: string, resources: readonly ResourceRecord[]
         "## Services",
         table(["release", "chart, namespace"], Object.entries(facts.services)),
         "",
-        `## Monthly cost (on-demand, ${prices.region}, prices as of ${prices.asOf})`,
+        `## Monthly cost (${cost.region}, prices as of ${cost.asOf}; ${cost.source})`,
         table(
             ["item", "at minimum", "at maximum", "basis"],
             [
@@ -72,6 +71,9 @@ export function renderReport(stack: string, resources: readonly ResourceRecord[]
             ],
         ),
         "",
+        ...(cost.lines.some((l) => l.estimate)
+            ? ["SPOT pools are an estimate: spot prices move; they are priced at on-demand less a dated typical discount.", ""]
+            : []),
         "Data transfer, NAT processing, load balancer capacity units, S3/ECR storage and CloudWatch ingestion are usage-based and not included.",
         "",
         `## Deploy critical path: ${path.minutes} minutes`,

@@ -99,7 +99,6 @@ describe("config/stack files", () => {
             slack: false,
             retention: 0,
             egress: "open",
-            domain: "dev.internal.company.io",
         });
         assert.deepEqual(row(configs.staging), {
             postgres: 2,
@@ -110,7 +109,6 @@ describe("config/stack files", () => {
             slack: true,
             retention: 7,
             egress: "internet",
-            domain: "staging.company.io",
         });
         assert.deepEqual(row(configs.prod), {
             postgres: 3,
@@ -121,7 +119,6 @@ describe("config/stack files", () => {
             slack: true,
             retention: 30,
             egress: "restricted",
-            domain: "app.company.io",
         });
         assert.equal(configs.prod.postgresql.synchronousReplicas, 1);
     });
