@@ -52,7 +52,12 @@ describe("data: object store", () => {
                 assert.deepEqual(p.nodeSelector, { [poolLabel]: "data" });
                 assert.deepEqual(
                     p.tolerations,
-                    loadStack(stack).nodePools.data.taints.map((t) => ({ key: t.key, operator: "Equal", value: t.value, effect: t.effect })),
+                    loadStack(stack).nodePools.data.taints.map((t) => ({
+                        key: t.key,
+                        operator: "Equal",
+                        value: t.value,
+                        effect: t.effect,
+                    })),
                 );
                 assert.equal(p.topologySpreadConstraints[0].topologyKey, "topology.kubernetes.io/zone");
                 assert.equal(p.containerSecurityContext.runAsNonRoot, true);
@@ -233,7 +238,9 @@ describe("data: object store", () => {
             assert.equal((trust.inputs.metadata as { namespace: string }).namespace, "minio-operator");
             assert.equal(
                 trust.type,
-                platformConfig(stack).secrets.mode === "plain" ? "kubernetes:core/v1:Secret" : "kubernetes:bitnami.com/v1alpha1:SealedSecret",
+                platformConfig(stack).secrets.mode === "plain"
+                    ? "kubernetes:core/v1:Secret"
+                    : "kubernetes:bitnami.com/v1alpha1:SealedSecret",
             );
             const operator = findResource(resources, "kubernetes:helm.sh/v3:Release", "minio-operator");
             assert.ok(operator.dependsOn.includes(trust.urn));

@@ -48,7 +48,9 @@ export function adoptStackText(text: string, index: number, moveRegion: boolean)
     const environment = String(get("ml-platform:environment"));
     set(["ml-platform:domain"], `${environment}.ml.acme-data.net`);
     set(["ml-platform:network", "vpcCidr"], `172.${16 + index}.0.0/16`);
-    set(["ml-platform:cluster", "publicAccessCidrs"], ["198.51.100.0/25", "192.0.2.64/26"]);
+    if ((get("ml-platform:cluster", "publicAccessCidrs") as { items: unknown[] } | undefined)?.items.length) {
+        set(["ml-platform:cluster", "publicAccessCidrs"], ["198.51.100.0/25", "192.0.2.64/26"]);
+    }
     if (moveRegion) {
         const zones = (get("ml-platform:network", "availabilityZones") as { items: unknown[] }).items.length;
         set(["aws:region"], "eu-west-1");
@@ -131,7 +133,8 @@ describe("adoption: a fork that edits only its stack files passes the tests unch
                 ],
                 {
                     cwd: projectRoot,
-                    env: { ...process.env, ML_PLATFORM_STACKS_ROOT: dir, UPDATE_SNAPSHOTS: "", UPDATE_POLICY_DOCS: "" },
+                    // The fork has no identity snapshots yet: its first run records them, as `npm run snapshots:accept` would.
+                    env: { ...process.env, ML_PLATFORM_STACKS_ROOT: dir, UPDATE_SNAPSHOTS: "", UPDATE_POLICY_DOCS: "", CI: "" },
                     encoding: "utf8",
                     maxBuffer: 64 * 1024 * 1024,
                 },
