@@ -1,6 +1,12 @@
-import { ConfigError, formatProblem } from "../src/config";
+import { ConfigError, formatProblem, parseConfig, PlatformConfig } from "../src/config";
 import { runStack, StackRun } from "../src/synth/mock-runtime";
 import { readStackConfig } from "../src/synth/stack-files";
+
+/** A stack's validated config as the program sees it (defaults applied): what tests derive expectations from. */
+export function platformConfig(stack: string): PlatformConfig {
+    const { config, secretKeys } = readStackConfig(stack);
+    return parseConfig(stack, config, (key) => secretKeys.includes(key));
+}
 
 /** Helpers shared by the tests: runs of the real program per stack, and config edits. */
 

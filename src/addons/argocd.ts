@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { poolLabel } from "../aws/node-pools";
 import { charts, PlatformConfig } from "../config";
-import { namespaceOfKind, namespacesOfKind } from "../k8s/baseline";
+import { namespacesOfKind } from "../k8s/baseline";
 import { allow } from "../k8s/network-policies";
 import { generatedCredential, generatedPassword } from "../secrets/credentials";
 import { Addon, AddonContext, helmRelease, serviceNamespace } from "./contract";
@@ -154,7 +154,7 @@ export function appProject(name: string, description: string, config: PlatformCo
 
 /** The projects: `platform` holds only the root app (Applications in argocd); `<env>-apps` deploys into the tenant namespaces. */
 export function appProjects(config: PlatformConfig) {
-    const tenants = [namespaceOfKind(config, "workload"), ...namespacesOfKind(config, "mlops")];
+    const tenants = [...namespacesOfKind(config, "workload"), ...namespacesOfKind(config, "mlops")];
     return [
         appProject("platform", "The root app-of-apps: creates this environment's Applications, nothing else.", config, [argocdNamespace], {
             namespaceResourceWhitelist: [{ group: "argoproj.io", kind: "Application" }],

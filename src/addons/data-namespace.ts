@@ -1,6 +1,6 @@
 import { poolLabel } from "../aws/node-pools";
 import { NamespaceConfig, PlatformConfig } from "../config";
-import { namespaceOfKind, namespacesOfKind } from "../k8s/baseline";
+import { namespacesOfKind } from "../k8s/baseline";
 import { allow } from "../k8s/network-policies";
 import { Addon, serviceNamespace } from "./contract";
 
@@ -77,7 +77,7 @@ export const dataServicesNamespace: Addon = {
     needs: [],
     deploy(context, opts) {
         const { config } = context;
-        const clients = [namespaceOfKind(config, "workload"), ...namespacesOfKind(config, "mlops")];
+        const clients = [...namespacesOfKind(config, "workload"), ...namespacesOfKind(config, "mlops")];
         const clientPorts = config.objectStore.kind === "minio" ? [dataPorts.postgres, dataPorts.minio] : [dataPorts.postgres];
         const postgresPods = { matchLabels: { "cnpg.io/cluster": postgresClusterName } };
         return serviceNamespace(

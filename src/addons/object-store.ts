@@ -4,7 +4,7 @@ import * as tls from "@pulumi/tls";
 import { Buckets, bucketName } from "../aws/buckets";
 import { poolLabel } from "../aws/node-pools";
 import { charts, images, PlatformConfig } from "../config";
-import { namespaceOfKind, namespacesOfKind } from "../k8s/baseline";
+import { namespacesOfKind } from "../k8s/baseline";
 import { allow } from "../k8s/network-policies";
 import { generatedPassword } from "../secrets/credentials";
 import { Addon, AddonContext, DeployOptions, helmRelease, serviceNamespace } from "./contract";
@@ -303,11 +303,12 @@ export class ObjectStore extends pulumi.ComponentResource {
                             serviceAccount: { namespace: ns, name: "mlflow" },
                             buckets: ["mlflow-artifacts", "models"],
                         })),
-                        {
-                            id: "object-store-pipelines",
-                            serviceAccount: { namespace: namespaceOfKind(config, "workload"), name: "pipelines" },
+                        // Each team's pipelines; platform-<environment> keeps the id it always had (no replacement).
+                        ...namespacesOfKind(config, "workload").map((ns) => ({
+                            id: ns === `platform-${config.environment}` ? "object-store-pipelines" : `object-store-pipelines-${ns}`,
+                            serviceAccount: { namespace: ns, name: "pipelines" },
                             buckets: ["datasets", "models"],
-                        },
+                        })),
                     ],
                 },
                 { parent: this },

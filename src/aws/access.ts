@@ -5,9 +5,13 @@ import { AwsContext } from "./context";
 /** Roles of the design that IAM principals can be mapped to (SPEC §3). */
 export type PlatformRole = "platform-admin" | "data-engineer" | "data-analyst" | "deployer";
 
-/** The Kubernetes group an access entry puts a principal in; the baseline's RoleBindings bind these groups. */
-export function accessGroup(role: PlatformRole): string {
-    return `ml-platform:${role}`;
+/**
+ * The Kubernetes group an access entry puts a principal in; the baseline's RoleBindings bind these
+ * groups. Without a namespace, the platform-wide group (bound in every workload namespace); with
+ * one, that team's group (bound in its namespace only).
+ */
+export function accessGroup(role: PlatformRole, namespace?: string): string {
+    return namespace === undefined ? `ml-platform:${role}` : `ml-platform:${namespace}:${role}`;
 }
 
 /** EKS access policies the platform grants (cluster-wide). */

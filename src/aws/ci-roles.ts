@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
+import { githubEnvironments } from "../config/stacks";
 import { clusterAccess } from "./access";
 import { AwsContext } from "./context";
 import { managedPolicyArn, PolicyDocument, policy, Statement, webIdentityTrust } from "./iam";
@@ -35,15 +36,15 @@ export function ciSubjects(ci: PlatformConfig["ci"], environment: string) {
         // Pull-request previews and the scheduled drift check: the unprotected `<env>-preview` environment.
         preview: [`repo:${ci.githubRepository}:environment:${previewEnvironment(environment)}`],
         // Only jobs bound to this GitHub Environment (with its approvals) can deploy it.
-        deploy: [`repo:${ci.githubRepository}:environment:${environment}`],
+        deploy: [`repo:${ci.githubRepository}:environment:${githubEnvironments(environment).deploy}`],
         // Application pipelines push from a job bound to the same-named environment in their repository.
         imagePush: ci.appRepositories.map((repo) => `repo:${repo}:environment:${environment}`),
     };
 }
 
-/** The GitHub Environment that preview and drift jobs of a stack run in. */
+/** The GitHub Environment that preview and drift jobs of a stack run in (src/config/stacks.ts names them). */
 export function previewEnvironment(environment: string): string {
-    return `${environment}-preview`;
+    return githubEnvironments(environment).preview;
 }
 
 /** What `pulumi` needs on the state backend made by bootstrap/: the bucket and the secrets key (by alias). */

@@ -150,7 +150,10 @@ export class Cluster extends pulumi.ComponentResource {
                 {
                     clusterName: this.eks.name,
                     principalArn: entry.principalArn,
-                    kubernetesGroups: breakGlass ? undefined : [accessGroup(entry.role as PlatformRole)],
+                    // Scoped to teams: one group per namespace; otherwise the platform-wide group.
+                    kubernetesGroups: breakGlass
+                        ? undefined
+                        : (entry.namespaces ?? [undefined]).map((ns) => accessGroup(entry.role as PlatformRole, ns)),
                     accessPolicy: breakGlass ? "AmazonEKSClusterAdminPolicy" : undefined,
                 },
                 this,

@@ -4,6 +4,7 @@ import { joinPath } from "./formats";
 import { providerNamespaces } from "./limits";
 import { checkRules, ConfigProblem } from "./rules";
 import { configSchema, ParsedConfig, secretConfigKeys } from "./schema";
+import { stackNameProblems } from "./stacks";
 
 /** The Pulumi project name, which is also the namespace of every config key we own. */
 export const projectName = "ml-platform";
@@ -92,7 +93,12 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, string>>
         const issues = parsed.error.issues.flatMap((issue) => fromZodIssue(issue, input)).map(hideSecrets);
         throw new ConfigError(stack, [...foreign, ...plaintextSecrets, ...issues]);
     }
-    const problems = [...foreign, ...plaintextSecrets, ...checkRules(parsed.data).map(hideSecrets)];
+    const problems = [
+        ...foreign,
+        ...plaintextSecrets,
+        ...stackNameProblems(stack, parsed.data.environment).map((rule) => ({ path: "environment", value: parsed.data.environment, rule })),
+        ...checkRules(parsed.data).map(hideSecrets),
+    ];
     if (problems.length > 0) throw new ConfigError(stack, problems);
 
     const { slackWebhookUrl, pagerdutyRoutingKey, ...plain } = parsed.data;

@@ -104,12 +104,13 @@ const clusterRules: Rule = (c) => {
     return out;
 };
 
-/** Namespaces: one workload namespace; GPU quota only where GPU nodes exist. */
+/** Namespaces: one or more workload namespaces (teams), one monitoring namespace; GPU quota only where GPU nodes exist. */
 const namespaceRules: Rule = (c) => {
     const out: ConfigProblem[] = [];
-    for (const kind of ["workload", "monitoring"] as const) {
-        const named = Object.keys(c.namespaces).filter((n) => c.namespaces[n].kind === kind);
-        if (named.length !== 1) out.push(problem("namespaces", named, `must define exactly one namespace of kind ${kind}`));
+    const ofKind = (kind: string) => Object.keys(c.namespaces).filter((n) => c.namespaces[n].kind === kind);
+    if (ofKind("workload").length < 1) out.push(problem("namespaces", [], "must define at least one namespace of kind workload"));
+    if (ofKind("monitoring").length !== 1) {
+        out.push(problem("namespaces", ofKind("monitoring"), "must define exactly one namespace of kind monitoring"));
     }
     const gpuPools = Object.values(c.nodePools).some((p) => p.gpu);
     for (const [name, ns] of Object.entries(c.namespaces)) {
@@ -118,6 +119,28 @@ const namespaceRules: Rule = (c) => {
         if (ns.kind === "workload" && ns.podSecurity !== "restricted") {
             out.push(problem(`namespaces.${name}.podSecurity`, ns.podSecurity, "a workload namespace must enforce restricted"));
         }
+        if (ns.kind !== "workload" && Object.keys(ns.groups).length > 0) {
+            out.push(
+                problem(`namespaces.${name}.groups`, ns.groups, "only a workload namespace (a team) binds groups to the design's roles"),
+            );
+        }
+    }
+    for (const [name, entry] of Object.entries(c.accessEntries)) {
+        if (entry.namespaces === undefined) continue;
+        if (entry.role === "cluster-admin") {
+            out.push(problem(`accessEntries.${name}.namespaces`, entry.namespaces, "cluster-admin is cluster-wide: leave namespaces out"));
+        }
+        entry.namespaces.forEach((ns, i) => {
+            if (c.namespaces[ns]?.kind !== "workload") {
+                out.push(
+                    problem(
+                        `accessEntries.${name}.namespaces[${i}]`,
+                        ns,
+                        `must be a workload namespace (${ofKind("workload").join(", ")})`,
+                    ),
+                );
+            }
+        });
     }
     return out;
 };

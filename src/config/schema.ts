@@ -95,6 +95,20 @@ const namespace = z.strictObject({
             memoryLimit: quantityOf("memory"),
         })
         .default({ cpuRequest: "100m", memoryRequest: "128Mi", cpuLimit: "1", memoryLimit: "1Gi" }),
+    /**
+     * A workload namespace is a team (as EKS Blueprints' teams): besides the platform-wide groups
+     * `ml-platform:<role>` and its own `ml-platform:<namespace>:<role>` (what access entries with
+     * `namespaces` join), these Kubernetes groups (e.g. your identity provider's) are bound to the
+     * design's roles here. Default: none.
+     */
+    groups: z
+        .strictObject({
+            "platform-admin": z.array(z.string().min(1)).optional(),
+            "data-engineer": z.array(z.string().min(1)).optional(),
+            "data-analyst": z.array(z.string().min(1)).optional(),
+            deployer: z.array(z.string().min(1)).optional(),
+        })
+        .default({}),
 });
 
 const range = z.strictObject({ request: z.number().positive().max(1000), limit: z.number().positive().max(1000) });
@@ -196,6 +210,8 @@ export const configSchema = z.strictObject({
             z.strictObject({
                 principalArn: z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, "must be an IAM role ARN"),
                 role: z.enum(["platform-admin", "data-engineer", "data-analyst", "deployer", "cluster-admin"]),
+                /** Workload namespaces (teams) the role applies in. Default: every workload namespace. */
+                namespaces: z.array(k8sName).min(1, "must list at least one namespace, or leave the key out").optional(),
             }),
         )
         .default({}),

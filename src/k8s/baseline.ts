@@ -12,7 +12,7 @@ export function namespacesOfKind(config: PlatformConfig, kind: NamespaceKind): s
     return Object.keys(config.namespaces).filter((n) => config.namespaces[n].kind === kind);
 }
 
-/** The configured namespace of a kind the rules make unique (workload, monitoring). */
+/** The configured namespace of a kind the rules make unique (monitoring). */
 export function namespaceOfKind(config: PlatformConfig, kind: NamespaceKind): string {
     const [name] = namespacesOfKind(config, kind);
     if (!name) throw new Error(`no namespace of kind ${kind} is configured`);
@@ -28,7 +28,7 @@ export interface BaselineArgs {
 
 /**
  * The Kubernetes baseline (SPEC §3): every configured namespace with quota, limits, Pod Security
- * and network policies; the design's RBAC in the workload namespace; the default StorageClass.
+ * and network policies; the design's RBAC in each workload namespace (a team); the default StorageClass.
  * Every object uses the cluster's explicit provider, inherited from this component.
  */
 export class Baseline extends pulumi.ComponentResource {
@@ -55,7 +55,7 @@ export class Baseline extends pulumi.ComponentResource {
                 },
                 { parent: this },
             );
-            if (nsConfig.kind === "workload") workloadRbac(ns, this.namespaces[ns], [this.namespaces[ns].namespace]);
+            if (nsConfig.kind === "workload") workloadRbac(ns, this.namespaces[ns], [this.namespaces[ns].namespace], nsConfig.groups);
         }
         // Only an API object: it needs no driver to exist yet, so it does not wait for the EBS CSI add-on.
         defaultStorageClass(`${name}-gp3`, config.protectStatefulResources, { parent: this });

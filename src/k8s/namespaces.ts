@@ -5,7 +5,7 @@ import { defaultDeny, networkPolicies, PolicySpec, PostureArgs } from "./network
 
 export interface NamespaceArgs {
     /** A configured namespace, or a platform service's own (kind `service`, sized by the service). */
-    config: Omit<NamespaceConfig, "kind"> & { kind: NamespaceConfig["kind"] | "service" };
+    config: Omit<NamespaceConfig, "kind" | "groups"> & { kind: NamespaceConfig["kind"] | "service" };
     /** Kubernetes minor version the Pod Security labels pin, e.g. `1.34`. */
     kubernetesVersion: string;
     /**

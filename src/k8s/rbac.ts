@@ -49,10 +49,27 @@ export function ruleProblems(role: string, rules: Rule[], allowWildcards = role 
 }
 
 /**
- * The design's Roles in one workload namespace, each bound to the Kubernetes group that EKS
- * access entries put IAM principals in, and the deployer also to ArgoCD's service account.
+ * The Kubernetes groups bound to a role in a workload namespace (a team): the platform-wide group,
+ * the team's own group (src/aws/access.ts accessGroup), then the groups configured for the team.
  */
-export function workloadRbac(namespace: string, parent: pulumi.Resource, dependsOn: pulumi.Resource[]): void {
+export function teamGroups(
+    namespace: string,
+    role: PlatformRole,
+    configured: Partial<Record<PlatformRole, readonly string[]>> = {},
+): string[] {
+    return [...new Set([accessGroup(role), accessGroup(role, namespace), ...(configured[role] ?? [])])];
+}
+
+/**
+ * The design's Roles in one workload namespace (a team), each bound to the groups of
+ * {@link teamGroups}, and the deployer also to ArgoCD's service account.
+ */
+export function workloadRbac(
+    namespace: string,
+    parent: pulumi.Resource,
+    dependsOn: pulumi.Resource[],
+    groups: Partial<Record<PlatformRole, readonly string[]>> = {},
+): void {
     const opts = { parent, dependsOn };
     const sa = new k8s.core.v1.ServiceAccount(
         `${namespace}-${deployerServiceAccount}`,
@@ -63,9 +80,11 @@ export function workloadRbac(namespace: string, parent: pulumi.Resource, depends
         const problems = ruleProblems(role, rules);
         if (problems.length > 0) throw new Error(`RBAC rules break the policy: ${problems.join("; ")}`);
         new k8s.rbac.v1.Role(`${namespace}-${role}`, { metadata: { name: role, namespace }, rules }, opts);
-        const subjects: k8s.types.input.rbac.v1.Subject[] = [
-            { kind: "Group", name: accessGroup(role), apiGroup: "rbac.authorization.k8s.io" },
-        ];
+        const subjects: k8s.types.input.rbac.v1.Subject[] = teamGroups(namespace, role, groups).map((group) => ({
+            kind: "Group",
+            name: group,
+            apiGroup: "rbac.authorization.k8s.io",
+        }));
         if (role === "deployer") subjects.push({ kind: "ServiceAccount", name: sa.metadata.name, namespace });
         new k8s.rbac.v1.RoleBinding(
             `${namespace}-${role}`,

@@ -1,4 +1,4 @@
-import { InstanceType, prices } from "../config/catalog";
+import { hoursPerMonth, instanceHourly, pricesFor, RegionPrices, spotDiscount } from "../config/prices";
 import { findResource, ofType, ResourceRecord } from "../synth/inventory";
 
 /** Monthly cost of one line of the estimate at the pools' minimum and maximum sizes (USD). */
@@ -7,39 +7,76 @@ export interface CostLine {
     min: number;
     max: number;
     detail: string;
+    /** True where the figure rests on an estimate rather than a list price (spot capacity). */
+    estimate?: boolean;
 }
 
 export interface CostEstimate {
+    /** The AWS region priced, and the date and source of its prices. */
+    region: string;
+    asOf: string;
+    source: string;
     lines: CostLine[];
     min: number;
     max: number;
 }
 
-const month = (hourly: number) => hourly * prices.hoursPerMonth;
+const month = (hourly: number) => hourly * hoursPerMonth;
 const round = (n: number) => Math.round(n * 100) / 100;
 
 /**
- * The monthly cost of an inventory, read from its resources and the catalog's prices: every node
- * pool at its minimum and maximum size (first instance type, with its root volumes), the EKS
- * control plane, NAT gateways, load balancers, persistent volumes and KMS keys. A GPU pool at
- * minimum 0 costs 0 while idle.
+ * The region an inventory is in, read from its subnets' availability zones (`us-east-1a` →
+ * `us-east-1`). Throws when there is no subnet or the zones disagree.
  */
-export function estimateCost(resources: readonly ResourceRecord[]): CostEstimate {
+export function regionOf(resources: readonly ResourceRecord[]): string {
+    const regions = new Set(
+        ofType(resources, "aws:ec2/subnet:Subnet").map((s) => String(s.inputs.availabilityZone ?? "").replace(/[a-z]$/, "")),
+    );
+    if (regions.size !== 1 || regions.has("")) {
+        throw new Error(`cannot tell the inventory's region from its subnets' zones (found: ${[...regions].join(", ") || "none"})`);
+    }
+    return [...regions][0];
+}
+
+/**
+ * The monthly cost of an inventory at its region's prices (src/config/prices.ts): every node pool
+ * at its minimum size priced at its cheapest instance type and at its maximum size at its dearest
+ * (the autoscaler may pick either), spot pools at the dated spot discount and marked as an
+ * estimate, each node with its root volume; the EKS control plane, NAT gateways, load balancers,
+ * persistent volumes and KMS keys. A GPU pool at minimum 0 costs 0 while idle. Throws, naming
+ * it, for a region or instance type without a price.
+ */
+export function estimateCost(resources: readonly ResourceRecord[], region = regionOf(resources)): CostEstimate {
+    const prices: RegionPrices = pricesFor(region);
     const lines: CostLine[] = [];
     for (const group of ofType(resources, "aws:eks/nodeGroup:NodeGroup")) {
         const scaling = group.inputs.scalingConfig as { minSize: number; maxSize: number };
-        const type = (group.inputs.instanceTypes as InstanceType[])[0];
-        const hourly = prices.instanceHourly[type];
-        if (hourly === undefined) throw new Error(`no price for ${type} in the catalog`);
+        const capacity = group.inputs.capacityType === "SPOT" ? "SPOT" : "ON_DEMAND";
+        const priced = (group.inputs.instanceTypes as string[])
+            .map((type) => ({ type, hourly: instanceHourly(region, type, capacity) }))
+            .sort((a, b) => a.hourly - b.hourly);
+        const [cheapest, dearest] = [priced[0], priced[priced.length - 1]];
         const template = findResource(resources, "aws:ec2/launchTemplate:LaunchTemplate", group.name);
         const diskGiB = (template.inputs.blockDeviceMappings as { ebs: { volumeSize: number } }[])[0].ebs.volumeSize;
-        const perNode = month(hourly) + diskGiB * prices.gp3GiBMonth;
+        const perNode = (hourly: number) => month(hourly) + diskGiB * prices.gp3GiBMonth;
         const pool = String((group.inputs.labels as Record<string, string>)["platform.company.io/pool"] ?? group.name);
+        const types =
+            priced.length === 1
+                ? `${cheapest.type} ($${cheapest.hourly}/h)`
+                : `${cheapest.type} ($${cheapest.hourly}/h) at min … ${dearest.type} ($${dearest.hourly}/h) at max`;
+        const spot =
+            capacity === "SPOT"
+                ? `, SPOT estimate: on-demand less the ${spotDiscount.asOf} typical discount (${(group.inputs.instanceTypes as string[])
+                      .map((t) => `${t.split(".")[0]} −${Math.round((spotDiscount.byFamily[t.split(".")[0]] ?? 0) * 100)}%`)
+                      .filter((v, i, all) => all.indexOf(v) === i)
+                      .join(", ")})`
+                : "";
         lines.push({
-            item: `node pool ${pool}`,
-            min: round(scaling.minSize * perNode),
-            max: round(scaling.maxSize * perNode),
-            detail: `${scaling.minSize}–${scaling.maxSize} × ${type} ($${hourly}/h) + ${diskGiB} GiB gp3 each`,
+            item: `node pool ${pool}${capacity === "SPOT" ? " (SPOT)" : ""}`,
+            min: round(scaling.minSize * perNode(cheapest.hourly)),
+            max: round(scaling.maxSize * perNode(dearest.hourly)),
+            detail: `${scaling.minSize}–${scaling.maxSize} × ${types} + ${diskGiB} GiB gp3 each${spot}`,
+            ...(capacity === "SPOT" ? { estimate: true } : {}),
         });
     }
     const fixed = (item: string, count: number, monthly: number, detail: string) => {
@@ -63,11 +100,18 @@ export function estimateCost(resources: readonly ResourceRecord[]): CostEstimate
         "persistent volumes",
         volumeGiB > 0 ? 1 : 0,
         volumeGiB * prices.gp3GiBMonth,
-        `${volumeGiB} GiB gp3 (databases, object store, metrics)`,
+        `${volumeGiB} GiB gp3 at $${prices.gp3GiBMonth}/GiB-month (databases, object store, metrics)`,
     );
     const keys = ofType(resources, "aws:kms/key:Key").length;
     fixed("KMS keys", keys, prices.kmsKeyMonth, `${keys} × $${prices.kmsKeyMonth}/month`);
-    return { lines, min: round(lines.reduce((s, l) => s + l.min, 0)), max: round(lines.reduce((s, l) => s + l.max, 0)) };
+    return {
+        region,
+        asOf: prices.asOf,
+        source: prices.source,
+        lines,
+        min: round(lines.reduce((s, l) => s + l.min, 0)),
+        max: round(lines.reduce((s, l) => s + l.max, 0)),
+    };
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

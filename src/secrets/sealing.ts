@@ -103,10 +103,27 @@ const xor = (a: Buffer, b: Buffer) => Buffer.from(a.map((byte, i) => byte ^ b[i]
 export function unsealValue(privateKeyPem: string, target: SealTarget, sealed: string): Buffer {
     const payload = Buffer.from(sealed, "base64");
     const keyLength = payload.readUInt16BE(0);
-    const sessionKey = crypto.privateDecrypt(
-        { key: privateKeyPem, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256", oaepLabel: scopeLabel(target) },
-        payload.subarray(2, 2 + keyLength),
-    );
+    const key = crypto.createPrivateKey(privateKeyPem);
+    const modulus = BigInt(`0x${Buffer.from(key.export({ format: "jwk" }).n!, "base64url").toString("hex")}`);
+    const rsaPart = payload.subarray(2, 2 + keyLength);
+    // RSA decryption is defined only for a ciphertext below the key's modulus (RFC 8017 §5.1.2). A
+    // value sealed with another key of the same size is above this key's modulus for about one key
+    // pair in twenty, and OpenSSL then fails with "data too large for modulus" instead of an OAEP
+    // decoding error: every mismatch is reported as the one error below, whatever OpenSSL says.
+    const mismatch = (why: string) =>
+        new Error(`cannot decrypt: the value was not sealed for this key, name, namespace and scope (${why})`);
+    if (rsaPart.length !== Math.ceil(modulus.toString(16).length / 2) || BigInt(`0x${rsaPart.toString("hex")}`) >= modulus) {
+        throw mismatch("the sealed session key does not fit this key's modulus");
+    }
+    let sessionKey: Buffer;
+    try {
+        sessionKey = crypto.privateDecrypt(
+            { key, padding: crypto.constants.RSA_PKCS1_OAEP_PADDING, oaepHash: "sha256", oaepLabel: scopeLabel(target) },
+            rsaPart,
+        );
+    } catch (e) {
+        throw mismatch((e as Error).message);
+    }
     const body = payload.subarray(2 + keyLength);
     const decipher = crypto.createDecipheriv("aes-256-gcm", sessionKey, zeroNonce);
     decipher.setAuthTag(body.subarray(body.length - 16));

@@ -63,12 +63,24 @@ async function main(): Promise<number> {
         console.error(run.error.message);
         return 1;
     }
+    // Everything that can fail (a region or instance type without a price) runs before anything is written.
+    let cost: ReturnType<typeof estimateCost>;
+    let markdown: string;
+    try {
+        cost = estimateCost(run.resources);
+        markdown = renderReport(args.stack, run.resources);
+    } catch (e) {
+        console.error(`${args.stack}: ${(e as Error).message}; nothing was written`);
+        return 1;
+    }
     fs.mkdirSync(args.out, { recursive: true });
     fs.writeFileSync(file, JSON.stringify(run.resources, null, 2) + "\n");
-    fs.writeFileSync(report, renderReport(args.stack, run.resources));
+    fs.writeFileSync(report, markdown);
     console.log(summarize(args.stack, run.resources));
-    const cost = estimateCost(run.resources);
-    console.log(`\nMonthly cost (on-demand): $${cost.min.toFixed(2)} at minimum, $${cost.max.toFixed(2)} at maximum`);
+    console.log(
+        `\nMonthly cost (${cost.region}, prices as of ${cost.asOf}): $${cost.min.toFixed(2)} at minimum, $${cost.max.toFixed(2)} at maximum` +
+            (cost.lines.some((l) => l.estimate) ? " (SPOT pools estimated)" : ""),
+    );
     for (const line of cost.lines)
         console.log(`  ${line.item.padEnd(20)} $${line.min.toFixed(2).padStart(9)}  $${line.max.toFixed(2).padStart(9)}  ${line.detail}`);
     const critical = criticalPath(run.resources);

@@ -6,6 +6,13 @@ import { projectName, secretConfigKeys } from "../config";
 /** The repository root, where `Pulumi.yaml` and the stack files live. */
 export const projectRoot = path.resolve(__dirname, "..", "..");
 
+/**
+ * Where the stack files and the files derived from them (policy/config, workflow matrices) are
+ * read: the repository root, or the directory `ML_PLATFORM_STACKS_ROOT` names. The adoption test
+ * (test/stacks/adoption.test.ts) points it at a copy whose company-specific values are rewritten.
+ */
+export const stacksRoot = process.env.ML_PLATFORM_STACKS_ROOT ? path.resolve(process.env.ML_PLATFORM_STACKS_ROOT) : projectRoot;
+
 /** Config exactly as the Pulumi engine would hand it to the program: full keys, string values. */
 export interface StackConfig {
     config: Record<string, string>;
@@ -91,11 +98,11 @@ function keyPathAt(lines: readonly string[], line: number): string {
     return path.join(".");
 }
 
-/** Stack names that have a `Pulumi.<stack>.yaml` file. */
-export function stackNames(root = projectRoot): string[] {
+/** Stack names that have a `Pulumi.<stack>.yaml` file, whatever the name (the program refuses bad ones by name). */
+export function stackNames(root = stacksRoot): string[] {
     return fs
         .readdirSync(root)
-        .map((f) => /^Pulumi\.([a-z0-9-]+)\.yaml$/.exec(f)?.[1])
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
         .filter((s): s is string => s !== undefined)
         .sort();
 }
@@ -105,7 +112,7 @@ export function stackNames(root = projectRoot): string[] {
  * values win, project defaults fill the gaps, objects become JSON strings, and `secure:` values
  * are replaced by test values and listed as secret.
  */
-export function readStackConfig(stack: string, root = projectRoot): StackConfig {
+export function readStackConfig(stack: string, root = stacksRoot): StackConfig {
     const file = path.join(root, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(file)) {
         throw new Error(`No stack file ${file}; known stacks: ${stackNames(root).join(", ")}`);

@@ -1,7 +1,9 @@
 import { strict as assert } from "node:assert";
 import { argocdQuota, argocdValues } from "../../src/addons/argocd";
 import { findResource, ofType, ResourceRecord } from "../../src/synth/inventory";
-import { configProblems, successfulRun } from "../harness";
+import { planSubnets } from "../../src/aws/cidr";
+import { stackNames } from "../../src/synth/stack-files";
+import { configProblems, platformConfig, successfulRun } from "../harness";
 
 /* ArgoCD per environment (SPEC §4, SECURITY.md 25): HA in prod, read-only default, restricted projects, the root app. */
 
@@ -27,24 +29,32 @@ describe("addons/argocd", () => {
         }
     });
 
-    for (const stack of ["dev", "staging"]) {
-        it(`${stack} runs one of each, without redis-ha or PDBs`, async () => {
+    for (const stack of stackNames().filter((s) => !platformConfig(s).argocd.highAvailability)) {
+        it(`${stack} runs as configured, without redis-ha or PDBs`, async () => {
             const v = values((await successfulRun(stack)).resources);
-            assert.deepEqual(replicaCounts(v), { server: 1, repoServer: 1, controller: 1, applicationSet: 1, redisHa: false });
+            const { argocd } = platformConfig(stack);
+            assert.deepEqual(replicaCounts(v), {
+                server: argocd.serverReplicas,
+                repoServer: argocd.repoServerReplicas,
+                controller: argocd.controllerShards,
+                applicationSet: 1,
+                redisHa: false,
+            });
             assert.equal(v.server.pdb.enabled, false, "a PDB on one replica would block node drains");
         });
     }
 
-    for (const stack of ["dev", "staging", "prod"]) {
+    for (const stack of stackNames()) {
         it(`${stack}: read-only by default, admins from the configured group, pinned chart, UI at argocd.<domain> behind an internal ALB`, async () => {
             const { resources, outputs } = await successfulRun(stack);
             const r = release(resources);
             assert.deepEqual([r.inputs.chart, r.inputs.version, r.inputs.namespace], ["argo-cd", "10.1.1", "argocd"]);
             const v = values(resources);
             assert.equal(v.configs.rbac["policy.default"], "role:readonly");
-            assert.equal(v.configs.rbac["policy.csv"], "g, platform-admins, role:admin\n");
+            const config = platformConfig(stack);
+            assert.equal(v.configs.rbac["policy.csv"], `g, ${config.argocd.adminGroup}, role:admin\n`);
             assert.equal(v.configs.secret.createSecret, false, "the admin secret comes from the secrets path");
-            const domain = { dev: "dev.internal.company.io", staging: "staging.company.io", prod: "app.company.io" }[stack];
+            const domain = config.domain;
             assert.equal(v.server.ingress.hostname, `argocd.${domain}`);
             assert.equal(v.server.ingress.annotations["alb.ingress.kubernetes.io/listen-ports"], '[{"HTTPS":443}]');
             assert.equal(outputs!.argocdUrl, `https://argocd.${domain}`);
@@ -61,7 +71,7 @@ describe("addons/argocd", () => {
             );
             for (const p of projects) {
                 const spec = p.inputs.spec as { sourceRepos: string[]; destinations: { namespace: string; server: string }[] };
-                assert.deepEqual(spec.sourceRepos, ["https://github.com/company/platform-gitops.git"]);
+                assert.deepEqual(spec.sourceRepos, [platformConfig(stack).gitops.repoUrl]);
                 for (const d of spec.destinations) {
                     assert.notEqual(d.namespace, "*");
                     assert.equal(d.server, "https://kubernetes.default.svc");
@@ -96,11 +106,12 @@ describe("addons/argocd", () => {
                 ingress?: { from: { ipBlock: { cidr: string } }[]; ports: { port: number }[] }[];
                 egress?: { to: { ipBlock: { cidr: string; except: string[] } }[]; ports: { port: number }[] }[];
             };
+        const prodNetwork = platformConfig("prod").network;
         const lb = policy("allow-load-balancers");
         assert.deepEqual(lb.podSelector.matchLabels, { "app.kubernetes.io/name": "argocd-server" });
         assert.deepEqual(
             lb.ingress![0].from.map((f) => f.ipBlock.cidr),
-            ["10.30.0.0/19", "10.30.32.0/19", "10.30.64.0/19"],
+            planSubnets(prodNetwork.vpcCidr, prodNetwork.availabilityZones).map((s) => s.privateCidr),
             "the private subnets",
         );
         assert.deepEqual(
@@ -110,7 +121,7 @@ describe("addons/argocd", () => {
         const git = policy("allow-git-egress");
         assert.deepEqual(git.podSelector.matchLabels, { "app.kubernetes.io/name": "argocd-repo-server" });
         assert.deepEqual(git.egress![0].ports, [{ protocol: "TCP", port: 443 }]);
-        assert.deepEqual(git.egress![0].to[0].ipBlock.except, ["10.30.0.0/16"]);
+        assert.deepEqual(git.egress![0].to[0].ipBlock.except, [prodNetwork.vpcCidr]);
         policy("default-deny");
     });
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { ciSubjects, deployPolicy, imagePushStatements } from "../../src/aws/ci-roles";
 import { findResource } from "../../src/synth/inventory";
-import { successfulRun } from "../harness";
+import { platformConfig, successfulRun } from "../harness";
 
 const ci = {
     githubRepository: "company/ml-platform",
@@ -42,7 +42,7 @@ describe("aws/ci-roles", () => {
         assert.equal(trust.Statement[0].Principal.Federated, "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com");
         assert.equal(
             trust.Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"],
-            "repo:company/ml-platform:environment:staging",
+            `repo:${platformConfig("staging").ci.githubRepository}:environment:staging`,
         );
         assert.equal(outputs!.ciDeployRoleArn, "arn:aws:iam::123456789012:role/ml-platform-staging-ci-deploy");
     });

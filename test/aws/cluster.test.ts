@@ -2,12 +2,12 @@ import { strict as assert } from "node:assert";
 import { controlPlaneLogTypes } from "../../src/aws/cluster";
 import { eksAddonVersions } from "../../src/config";
 import { findResource, ofType, ResourceRecord } from "../../src/synth/inventory";
-import { readStackConfig } from "../../src/synth/stack-files";
+import { readStackConfig, stackNames } from "../../src/synth/stack-files";
 import { runStack } from "../../src/synth/mock-runtime";
-import { editConfig, successfulRun } from "../harness";
+import { editConfig, platformConfig, successfulRun } from "../harness";
 
 const eks = (resources: ResourceRecord[]) => findResource(resources, "aws:eks/cluster:Cluster", "cluster-eks");
-const stacks = ["dev", "staging", "prod"];
+const stacks = stackNames();
 
 describe("aws/cluster", () => {
     for (const stack of stacks) {
@@ -29,17 +29,20 @@ describe("aws/cluster", () => {
         });
     }
 
-    it("keeps the prod endpoint private and dev's open only to the listed CIDRs", async () => {
-        assert.deepEqual(
-            [eks((await successfulRun("prod")).resources).inputs.vpcConfig].map((v: any) => [v.endpointPublicAccess, v.publicAccessCidrs]), // eslint-disable-line @typescript-eslint/no-explicit-any
-            [[false, undefined]],
-        );
-        const dev = eks((await successfulRun("dev")).resources).inputs.vpcConfig as {
-            endpointPublicAccess: boolean;
-            publicAccessCidrs: string[];
-        };
-        assert.equal(dev.endpointPublicAccess, true);
-        assert.deepEqual(dev.publicAccessCidrs, ["203.0.113.0/24"]);
+    it("keeps a private endpoint private and opens a public one only to the listed CIDRs", async () => {
+        for (const stack of stacks) {
+            const { cluster } = platformConfig(stack);
+            const vpc = eks((await successfulRun(stack)).resources).inputs.vpcConfig as {
+                endpointPublicAccess: boolean;
+                publicAccessCidrs?: string[];
+            };
+            assert.deepEqual(
+                [vpc.endpointPublicAccess, vpc.publicAccessCidrs],
+                [cluster.endpointPublicAccess, cluster.endpointPublicAccess ? cluster.publicAccessCidrs : undefined],
+                stack,
+            );
+            if (vpc.endpointPublicAccess) assert.ok(vpc.publicAccessCidrs!.length > 0 && !vpc.publicAccessCidrs!.includes("0.0.0.0/0"));
+        }
     });
 
     it("writes key policies without wildcard principals", async () => {

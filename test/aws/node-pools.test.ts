@@ -2,7 +2,8 @@ import { strict as assert } from "node:assert";
 import { poolLabels, scaleFromZeroTags } from "../../src/aws/node-pools";
 import { NodePoolConfig } from "../../src/config";
 import { findResource, ofType } from "../../src/synth/inventory";
-import { successfulRun } from "../harness";
+import { successfulRun, platformConfig } from "../harness";
+import { stackNames } from "../../src/synth/stack-files";
 
 const gpuPool: NodePoolConfig = {
     purpose: "training",
@@ -28,11 +29,11 @@ describe("aws/node-pools", () => {
         assert.deepEqual(poolLabels("system", { ...gpuPool, gpu: false, labels: {} }), { "platform.company.io/pool": "system" });
     });
 
-    for (const stack of ["dev", "staging", "prod"]) {
+    for (const stack of stackNames()) {
         it(`${stack}: every node is private, SSH-less, IMDSv2-only with hop limit 1, on an encrypted gp3 root volume`, async () => {
             const { resources } = await successfulRun(stack);
             const groups = ofType(resources, "aws:eks/nodeGroup:NodeGroup");
-            assert.equal(groups.length, 4);
+            assert.equal(groups.length, Object.keys(platformConfig(stack).nodePools).length);
             const privateSubnets = ofType(resources, "aws:ec2/subnet:Subnet")
                 .filter((s) => s.name.startsWith("network-private-"))
                 .map((s) => `${s.name}-id`);
@@ -63,13 +64,21 @@ describe("aws/node-pools", () => {
         const { resources } = await successfulRun("prod");
         const gpu = findResource(resources, "aws:eks/nodeGroup:NodeGroup", "nodes-gpu");
         assert.equal(gpu.inputs.amiType, "AL2023_x86_64_NVIDIA");
-        assert.deepEqual(gpu.inputs.scalingConfig, { minSize: 0, maxSize: 4, desiredSize: 0 });
+        const gpuPool = platformConfig("prod").nodePools.gpu;
+        assert.deepEqual(gpu.inputs.scalingConfig, { minSize: gpuPool.minSize, maxSize: gpuPool.maxSize, desiredSize: gpuPool.minSize });
         assert.deepEqual(gpu.inputs.taints, [{ key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" }]);
         const asgTags = ofType(resources, "aws:autoscaling/tag:Tag").map((t) => (t.inputs.tag as { key: string }).key);
         assert.ok(asgTags.includes("k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"));
         assert.ok(asgTags.includes("k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu"));
         const data = findResource(resources, "aws:eks/nodeGroup:NodeGroup", "nodes-data");
-        assert.deepEqual(data.inputs.taints, [{ key: "platform.company.io/stateful", value: "true", effect: "NO_SCHEDULE" }]);
+        assert.deepEqual(
+            data.inputs.taints,
+            platformConfig("prod").nodePools.data.taints.map((t) => ({
+                ...t,
+                effect: t.effect.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase(),
+            })),
+        );
+        assert.ok((data.inputs.taints as unknown[]).length > 0, "the data pool is tainted");
         assert.equal(findResource(resources, "aws:eks/nodeGroup:NodeGroup", "nodes-system").inputs.amiType, "AL2023_x86_64_STANDARD");
     });
 

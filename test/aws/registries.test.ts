@@ -1,7 +1,9 @@
 import { strict as assert } from "node:assert";
 import { lifecyclePolicy } from "../../src/aws/registries";
 import { ofType } from "../../src/synth/inventory";
-import { successfulRun } from "../harness";
+import { platformConfig, successfulRun } from "../harness";
+import { stackNames } from "../../src/synth/stack-files";
+import { fakeAccountId } from "../../src/synth/fake-state";
 
 describe("aws/registries", () => {
     it("expires untagged images after N days and keeps the newest N tagged", () => {
@@ -15,21 +17,34 @@ describe("aws/registries", () => {
         );
     });
 
-    it("creates every configured repository scanned on push, immutable, KMS-encrypted, with a lifecycle policy", async () => {
-        const { resources, outputs } = await successfulRun("prod");
-        const repos = ofType(resources, "aws:ecr/repository:Repository");
-        assert.deepEqual(repos.map((r) => r.inputs.name).sort(), ["prod/data-pipelines", "prod/dbt", "prod/mlflow", "prod/model-serving"]);
-        for (const r of repos) {
-            assert.equal(r.inputs.imageTagMutability, "IMMUTABLE");
-            assert.deepEqual(r.inputs.imageScanningConfiguration, { scanOnPush: true });
-            assert.match(String((r.inputs.encryptionConfigurations as { kmsKey: string }[])[0].kmsKey), /key\/ecr-key-id$/);
-        }
-        assert.equal(ofType(resources, "aws:ecr/lifecyclePolicy:LifecyclePolicy").length, repos.length);
-        assert.equal(
-            ofType(resources, "aws:ecr/repositoryPolicy:RepositoryPolicy").length,
-            0,
-            "no repository policy, so nothing is public",
-        );
-        assert.equal((outputs!.registryUrls as Record<string, string>).mlflow, "123456789012.dkr.ecr.us-east-1.amazonaws.com/prod/mlflow");
-    });
+    for (const stack of stackNames()) {
+        it(`${stack}: creates every configured repository scanned on push, immutable, KMS-encrypted, with a lifecycle policy`, async () => {
+            const { resources, outputs } = await successfulRun(stack);
+            const config = platformConfig(stack);
+            const repos = ofType(resources, "aws:ecr/repository:Repository");
+            assert.deepEqual(
+                repos.map((r) => r.inputs.name).sort(),
+                Object.keys(config.registries)
+                    .map((n) => `${config.environment}/${n}`)
+                    .sort(),
+            );
+            for (const r of repos) {
+                assert.equal(r.inputs.imageTagMutability, "IMMUTABLE");
+                assert.deepEqual(r.inputs.imageScanningConfiguration, { scanOnPush: true });
+                assert.match(String((r.inputs.encryptionConfigurations as { kmsKey: string }[])[0].kmsKey), /key\/ecr-key-id$/);
+            }
+            assert.equal(ofType(resources, "aws:ecr/lifecyclePolicy:LifecyclePolicy").length, repos.length);
+            assert.equal(
+                ofType(resources, "aws:ecr/repositoryPolicy:RepositoryPolicy").length,
+                0,
+                "no repository policy, so nothing is public",
+            );
+            for (const name of Object.keys(config.registries)) {
+                assert.equal(
+                    (outputs!.registryUrls as Record<string, string>)[name],
+                    `${fakeAccountId}.dkr.ecr.${config.region}.amazonaws.com/${config.environment}/${name}`,
+                );
+            }
+        });
+    }
 });

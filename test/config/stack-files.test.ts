@@ -78,7 +78,7 @@ describe("config/stack files", () => {
         assert.ok(ratio("staging") >= 0.35 && ratio("staging") <= 0.65, `staging at ${ratio("staging").toFixed(2)} of prod`);
     });
 
-    it("follow the environment table for data, secrets, monitoring, backups, network and domain", () => {
+    it("follow the environment table for data, secrets, monitoring, backups and network", () => {
         const row = (c: PlatformConfig) => ({
             postgres: c.postgresql.instances,
             minio: c.objectStore.servers,
@@ -88,7 +88,6 @@ describe("config/stack files", () => {
             slack: c.alerting.slack !== undefined,
             retention: c.postgresql.backup.retentionDays ?? 0,
             egress: c.network.egress,
-            domain: c.domain,
         });
         assert.deepEqual(row(configs.dev), {
             postgres: 1,
@@ -99,7 +98,6 @@ describe("config/stack files", () => {
             slack: false,
             retention: 0,
             egress: "open",
-            domain: "dev.internal.company.io",
         });
         assert.deepEqual(row(configs.staging), {
             postgres: 2,
@@ -110,7 +108,6 @@ describe("config/stack files", () => {
             slack: true,
             retention: 7,
             egress: "internet",
-            domain: "staging.company.io",
         });
         assert.deepEqual(row(configs.prod), {
             postgres: 3,
@@ -121,7 +118,6 @@ describe("config/stack files", () => {
             slack: true,
             retention: 30,
             egress: "restricted",
-            domain: "app.company.io",
         });
         assert.equal(configs.prod.postgresql.synchronousReplicas, 1);
     });

@@ -7,8 +7,9 @@ import { images, parseConfig } from "../../src/config";
 import { fakeInvoke } from "../../src/synth/fake-state";
 import { runStack, StackRun } from "../../src/synth/mock-runtime";
 import { findResource, ofType, ResourceRecord } from "../../src/synth/inventory";
-import { readStackConfig } from "../../src/synth/stack-files";
-import { configProblems, editConfig, successfulRun } from "../harness";
+import { readStackConfig, stackNames } from "../../src/synth/stack-files";
+import { poolLabel } from "../../src/aws/node-pools";
+import { configProblems, editConfig, platformConfig, successfulRun } from "../harness";
 
 type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -48,10 +49,16 @@ describe("data: object store", () => {
                 assert.deepEqual([p.servers, p.volumesPerServer], [want.servers, want.drives]);
                 assert.equal(p.volumeClaimTemplate.spec.resources.requests.storage, want.size);
                 assert.equal(p.volumeClaimTemplate.spec.storageClassName, "gp3-encrypted");
-                assert.deepEqual(p.nodeSelector, { "platform.company.io/pool": "data" });
-                assert.deepEqual(p.tolerations, [
-                    { key: "platform.company.io/stateful", operator: "Equal", value: "true", effect: "NoSchedule" },
-                ]);
+                assert.deepEqual(p.nodeSelector, { [poolLabel]: "data" });
+                assert.deepEqual(
+                    p.tolerations,
+                    loadStack(stack).nodePools.data.taints.map((t) => ({
+                        key: t.key,
+                        operator: "Equal",
+                        value: t.value,
+                        effect: t.effect,
+                    })),
+                );
                 assert.equal(p.topologySpreadConstraints[0].topologyKey, "topology.kubernetes.io/zone");
                 assert.equal(p.containerSecurityContext.runAsNonRoot, true);
                 const budgets = ofType(run.resources, "kubernetes:policy/v1:PodDisruptionBudget").filter((b) => b.name === "minio-pdb");
@@ -109,7 +116,9 @@ describe("data: object store", () => {
             const clients = policy("allow-clients").ingress[0];
             assert.deepEqual(
                 clients.from.map((f: Values) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]),
-                ["platform-prod", "platform-mlops"],
+                Object.entries(platformConfig("prod").namespaces)
+                    .filter(([, ns]) => ns.kind === "workload" || ns.kind === "mlops")
+                    .map(([name]) => name),
             );
             assert.deepEqual(
                 clients.ports.map((p: Values) => p.port),
@@ -146,7 +155,7 @@ describe("data: object store", () => {
             }
             assert.equal(ofType(run.resources, tenantType).length, 0, "no MinIO when the kind is s3");
             assert.ok(!releases(run.resources).some((r) => r.name === "minio-operator"));
-            assert.equal(run.outputs!.objectStoreEndpoint, "https://s3.us-east-1.amazonaws.com");
+            assert.equal(run.outputs!.objectStoreEndpoint, `https://s3.${platformConfig("prod").region}.amazonaws.com`);
             assert.equal((run.outputs!.bucketNames as Values)["postgres-backups"], "ml-platform-prod-postgres-backups");
         });
 
@@ -172,7 +181,7 @@ describe("data: object store", () => {
         it("passes the policy pack in prod", async () => {
             const run = await prodWithS3();
             const facts = factsFromConfig(readStackConfig("prod").config);
-            const deployer = String(fakeInvoke("aws:iam/getSessionContext:getSessionContext", "us-east-1").issuerArn);
+            const deployer = String(fakeInvoke("aws:iam/getSessionContext:getSessionContext", platformConfig("prod").region).issuerArn);
             const findings = await evaluate(policies, run.resources, policyConfigFor(facts, [ciDeployRolePattern("prod"), deployer]));
             assert.deepEqual(
                 findings.filter((f) => f.level === "mandatory").map((f) => `${f.policy}: ${f.message}`),
@@ -221,13 +230,18 @@ describe("data: object store", () => {
         });
     });
 
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of stackNames().filter((s) => platformConfig(s).objectStore.kind === "minio")) {
         it(`${stack}: the MinIO operator trusts the data CA before it starts, so it can create the buckets and users over TLS`, async () => {
             const { resources } = await successfulRun(stack);
             const trust = resources.find((r) => (r.inputs.metadata as { name?: string })?.name === "operator-ca-tls-platform-data")!;
             assert.ok(trust, "a Secret operator-ca-tls-<namespace> in the operator's namespace");
             assert.equal((trust.inputs.metadata as { namespace: string }).namespace, "minio-operator");
-            assert.equal(trust.type, stack === "dev" ? "kubernetes:core/v1:Secret" : "kubernetes:bitnami.com/v1alpha1:SealedSecret");
+            assert.equal(
+                trust.type,
+                platformConfig(stack).secrets.mode === "plain"
+                    ? "kubernetes:core/v1:Secret"
+                    : "kubernetes:bitnami.com/v1alpha1:SealedSecret",
+            );
             const operator = findResource(resources, "kubernetes:helm.sh/v3:Release", "minio-operator");
             assert.ok(operator.dependsOn.includes(trust.urn));
             const cert = findResource(resources, "tls:index/selfSignedCert:SelfSignedCert", "data-ca-cert");

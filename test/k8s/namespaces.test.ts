@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import { podSecurityLabels, quotaHard } from "../../src/k8s/namespaces";
 import { ofType, ResourceRecord } from "../../src/synth/inventory";
-import { successfulRun } from "../harness";
+import { stackNames } from "../../src/synth/stack-files";
+import { platformConfig, successfulRun } from "../harness";
 
 const inNamespace = (resources: ResourceRecord[], type: string, ns: string) =>
     ofType(resources, type).filter((r) => (r.inputs.metadata as { namespace?: string }).namespace === ns);
@@ -31,25 +32,22 @@ describe("k8s/namespaces", () => {
         });
     });
 
-    const quotas = {
-        dev: { "platform-dev": ["8", "32Gi"], "platform-monitoring": ["2", "8Gi"], "platform-mlops": ["4", "16Gi"] },
-        staging: { "platform-staging": ["16", "64Gi"], "platform-monitoring": ["4", "16Gi"], "platform-mlops": ["8", "32Gi"] },
-        prod: { "platform-prod": ["32", "128Gi"], "platform-monitoring": ["8", "32Gi"], "platform-mlops": ["16", "64Gi"] },
-    };
-    for (const [stack, want] of Object.entries(quotas)) {
-        it(`${stack}: every namespace has its quota, container defaults, restricted Pod Security, and a token-less default account`, async () => {
+    for (const stack of stackNames()) {
+        it(`${stack}: every namespace has its quota, container defaults, its Pod Security level, and a token-less default account`, async () => {
             const { resources } = await successfulRun(stack);
-            for (const [ns, [cpu, memory]] of Object.entries(want)) {
+            const want = platformConfig(stack).namespaces;
+            assert.ok(Object.keys(want).length > 0);
+            for (const [ns, config] of Object.entries(want)) {
                 const [quota] = inNamespace(resources, "kubernetes:core/v1:ResourceQuota", ns);
                 const hard = (quota.inputs.spec as { hard: Record<string, string> }).hard;
-                assert.deepEqual([hard["requests.cpu"], hard["requests.memory"]], [cpu, memory], ns);
+                assert.deepEqual(hard, quotaHard(config.quota), ns);
                 assert.equal(inNamespace(resources, "kubernetes:core/v1:LimitRange", ns).length, 1);
                 const namespace = ofType(resources, "kubernetes:core/v1:Namespace").find(
                     (n) => (n.inputs.metadata as { name: string }).name === ns,
                 )!;
                 assert.equal(
                     (namespace.inputs.metadata as { labels: Record<string, string> }).labels["pod-security.kubernetes.io/enforce"],
-                    "restricted",
+                    config.podSecurity,
                 );
                 const [sa] = inNamespace(resources, "kubernetes:core/v1:ServiceAccountPatch", ns);
                 assert.deepEqual(
@@ -62,10 +60,8 @@ describe("k8s/namespaces", () => {
     }
 
     it("makes encrypted gp3 the default StorageClass, bound on first consumer, retained where protected", async () => {
-        for (const [stack, reclaim] of [
-            ["prod", "Retain"],
-            ["dev", "Delete"],
-        ]) {
+        for (const stack of stackNames()) {
+            const reclaim = platformConfig(stack).protectStatefulResources ? "Retain" : "Delete";
             const [sc] = ofType((await successfulRun(stack)).resources, "kubernetes:storage.k8s.io/v1:StorageClass");
             assert.deepEqual(sc.inputs.parameters, { type: "gp3", encrypted: "true", "csi.storage.k8s.io/fstype": "ext4" });
             assert.equal(sc.inputs.volumeBindingMode, "WaitForFirstConsumer");

@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { networkPolicies, PostureArgs } from "../../src/k8s/network-policies";
 import { ofType } from "../../src/synth/inventory";
 import { successfulRun } from "../harness";
+import { stackNames } from "../../src/synth/stack-files";
 
 const base: Omit<PostureArgs, "posture"> = {
     namespace: "platform-x",
@@ -52,7 +53,7 @@ describe("k8s/network-policies", () => {
     });
 
     it("gives every namespace of every stack its default-deny policy", async () => {
-        for (const stack of ["dev", "staging", "prod"]) {
+        for (const stack of stackNames()) {
             const { resources } = await successfulRun(stack);
             const namespaces = ofType(resources, "kubernetes:core/v1:Namespace").map((n) => (n.inputs.metadata as { name: string }).name);
             const denies = ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy")

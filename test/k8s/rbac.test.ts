@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
-import { roleRules, ruleProblems } from "../../src/k8s/rbac";
+import { roleRules, ruleProblems, teamGroups } from "../../src/k8s/rbac";
 import { ofType } from "../../src/synth/inventory";
-import { successfulRun } from "../harness";
+import { stackNames } from "../../src/synth/stack-files";
+import { platformConfig, successfulRun } from "../harness";
 
 describe("k8s/rbac", () => {
     it("grants exactly the design's verbs", () => {
@@ -33,45 +34,44 @@ describe("k8s/rbac", () => {
         ]);
     });
 
-    it("binds each role in the workload namespace to its access-entry group, the deployer also to argocd-deployer", async () => {
-        const { resources } = await successfulRun("prod");
-        const bindings = ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
-        assert.deepEqual(
-            bindings.map((b) => [
-                (b.inputs.metadata as { namespace: string }).namespace,
-                (b.inputs.roleRef as { name: string }).name,
-                b.inputs.subjects,
-            ]),
-            [
-                [
-                    "platform-prod",
-                    "platform-admin",
-                    [{ kind: "Group", name: "ml-platform:platform-admin", apiGroup: "rbac.authorization.k8s.io" }],
-                ],
-                [
-                    "platform-prod",
-                    "data-engineer",
-                    [{ kind: "Group", name: "ml-platform:data-engineer", apiGroup: "rbac.authorization.k8s.io" }],
-                ],
-                [
-                    "platform-prod",
-                    "data-analyst",
-                    [{ kind: "Group", name: "ml-platform:data-analyst", apiGroup: "rbac.authorization.k8s.io" }],
-                ],
-                [
-                    "platform-prod",
-                    "deployer",
-                    [
-                        { kind: "Group", name: "ml-platform:deployer", apiGroup: "rbac.authorization.k8s.io" },
-                        { kind: "ServiceAccount", name: "argocd-deployer", namespace: "platform-prod" },
-                    ],
-                ],
-            ],
-        );
-        assert.equal(
-            ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").length,
-            0,
-            "no cluster-wide binding at all",
-        );
-    });
+    for (const stack of stackNames()) {
+        it(`${stack}: binds each role in every workload namespace (team) to its groups, the deployer also to argocd-deployer`, async () => {
+            const { resources } = await successfulRun(stack);
+            const config = platformConfig(stack);
+            const bindings = ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding");
+            const teams = Object.keys(config.namespaces).filter((n) => config.namespaces[n].kind === "workload");
+            const roles = ["platform-admin", "data-engineer", "data-analyst", "deployer"] as const;
+            assert.deepEqual(
+                bindings.map((b) => [
+                    (b.inputs.metadata as { namespace: string }).namespace,
+                    (b.inputs.roleRef as { name: string }).name,
+                    b.inputs.subjects,
+                ]),
+                teams.flatMap((ns) =>
+                    roles.map((role) => [
+                        ns,
+                        role,
+                        [
+                            ...teamGroups(ns, role, config.namespaces[ns].groups).map((name) => ({
+                                kind: "Group",
+                                name,
+                                apiGroup: "rbac.authorization.k8s.io",
+                            })),
+                            ...(role === "deployer" ? [{ kind: "ServiceAccount", name: "argocd-deployer", namespace: ns }] : []),
+                        ],
+                    ]),
+                ),
+            );
+            assert.deepEqual(teamGroups("team-a", "data-engineer", { "data-engineer": ["idp:vision"] }), [
+                "ml-platform:data-engineer",
+                "ml-platform:team-a:data-engineer",
+                "idp:vision",
+            ]);
+            assert.equal(
+                ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding").length,
+                0,
+                "no cluster-wide binding at all",
+            );
+        });
+    }
 });

@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { ResourceRecord } from "../../src/synth/inventory";
 import { successfulRun } from "../harness";
+import { stackNames } from "../../src/synth/stack-files";
 
 /*
  * Every Kubernetes object each stack creates, validated against the Kubernetes OpenAPI schema
@@ -44,7 +45,7 @@ export function validateObject(r: ResourceRecord): string | undefined {
 }
 
 describe("k8s/schema validity", () => {
-    for (const stack of ["dev", "staging", "prod"]) {
+    for (const stack of stackNames()) {
         it(`${stack}: every Kubernetes object passes the OpenAPI schema`, async () => {
             const objects = (await successfulRun(stack)).resources.filter(
                 (r) => r.type.startsWith("kubernetes:") && r.type !== "kubernetes:helm.sh/v3:Release" && !customResourceGroups.test(r.type),

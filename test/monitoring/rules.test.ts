@@ -61,10 +61,12 @@ describe("monitoring/rules", () => {
     });
 
     it("derives the runbook links from ci.githubRepository", () => {
-        const alerts = alertsOf(platformRuleGroups(ruleInputs(stackConfig("prod"))));
-        assert.ok(
-            alerts.every((a) => a.annotations.runbook_url.startsWith("https://github.com/company/ml-platform/blob/main/docs/runbooks.md#")),
-        );
+        for (const stack of stacks) {
+            const config = stackConfig(stack);
+            const base = `https://github.com/${config.ci.githubRepository}/blob/main/docs/runbooks.md#`;
+            const alerts = alertsOf(platformRuleGroups(ruleInputs(config)));
+            assert.ok(alerts.length > 0 && alerts.every((a) => a.annotations.runbook_url.startsWith(base)), stack);
+        }
     });
 
     it("burns the error budget of each stack's objective: 14.4× over 1h and 5m, 6× over 6h and 30m; none in dev", () => {

@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseConfig, PlatformConfig } from "../../src/config";
-import { readStackConfig } from "../../src/synth/stack-files";
+import { readStackConfig, stackNames } from "../../src/synth/stack-files";
 
 /** Helpers for the monitoring tests: the real Prometheus tools, and stack configs parsed without a Pulumi run. */
 
@@ -46,4 +46,5 @@ export function stackConfig(stack: string): PlatformConfig {
     return parseConfig(stack, config, (k) => secretKeys.includes(k));
 }
 
-export const stacks = ["dev", "staging", "prod"];
+/** Every stack that has a stack file. */
+export const stacks = stackNames();

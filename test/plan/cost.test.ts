@@ -1,6 +1,11 @@
 import { strict as assert } from "node:assert";
-import { estimateCost, persistentVolumeGiB, toGiB } from "../../src/plan/cost";
-import { pool, record } from "./fixtures";
+import { instanceTypes } from "../../src/config/catalog";
+import { hoursPerMonth, instanceHourly, regionPrices, spotDiscount } from "../../src/config/prices";
+import { estimateCost, persistentVolumeGiB, regionOf, toGiB } from "../../src/plan/cost";
+import { runStack } from "../../src/synth/mock-runtime";
+import { stackNames } from "../../src/synth/stack-files";
+import { editConfig, platformConfig, successfulRun } from "../harness";
+import { pool, record, subnets } from "./fixtures";
 
 describe("plan/cost", () => {
     it("prices pools at minimum and maximum, with root volumes, and fixed items once", () => {
@@ -13,7 +18,7 @@ describe("plan/cost", () => {
             record("aws:kms/key:Key", "k"),
             record("kubernetes:core/v1:PersistentVolumeClaim", "data", { spec: { resources: { requests: { storage: "100Gi" } } } }),
         ];
-        const cost = estimateCost(inventory);
+        const cost = estimateCost(inventory, "us-east-1");
         // m6i.xlarge: 0.192 × 730 = 140.16, + 50 GiB × 0.08 = 4 → 144.16 a node.
         assert.deepEqual(
             cost.lines.find((l) => l.item === "node pool system"),
@@ -33,8 +38,93 @@ describe("plan/cost", () => {
         assert.equal(cost.max, 288.32 + 3001.52 + 73 + 65.7 + 8 + 1);
     });
 
-    it("refuses an instance type it has no price for", () => {
-        assert.throws(() => estimateCost(pool("x", "z9.huge", 1, 1, 20)), /no price for z9.huge in the catalog/);
+    it("must fail: an instance type or a region without a price, naming it", () => {
+        assert.throws(() => estimateCost(pool("x", "z9.huge", 1, 1, 20), "us-east-1"), /no on-demand price for z9\.huge in us-east-1/);
+        assert.throws(
+            () => estimateCost(pool("x", "m6i.large", 1, 1, 20), "mars-north-1"),
+            /no prices for region mars-north-1 .*known: us-east-1/,
+        );
+        assert.throws(() => estimateCost(pool("x", "m6i.large", 1, 1, 20)), /cannot tell the inventory's region/);
+    });
+
+    it("has a dated, sourced price for every instance type of the catalog in at least five regions", () => {
+        for (const region of ["us-east-1", "us-west-2", "eu-west-1", "eu-central-1", "ap-southeast-1"]) {
+            const prices = regionPrices[region];
+            assert.ok(prices, region);
+            assert.match(prices.asOf, /^20\d\d-\d\d$/);
+            assert.ok(prices.source.length > 10);
+            assert.deepEqual(Object.keys(prices.instanceHourly).sort(), Object.keys(instanceTypes).sort(), region);
+            for (const [type, hourly] of Object.entries(prices.instanceHourly)) {
+                assert.ok(hourly > 0 && hourly < 20, `${region} ${type}`);
+                assert.ok(instanceHourly(region, type, "SPOT") < hourly, `${region} ${type}: spot below on demand`);
+            }
+            for (const k of ["eksClusterHourly", "natGatewayHourly", "loadBalancerHourly", "gp3GiBMonth", "kmsKeyMonth"] as const) {
+                assert.ok(prices[k] > 0, `${region} ${k}`);
+            }
+        }
+        assert.match(spotDiscount.asOf, /^20\d\d-\d\d$/);
+    });
+
+    it("prices the stack's region, not us-east-1: an eu-west-1 inventory costs eu-west-1's prices", () => {
+        const inventory = (zones: string[]) => [...subnets(zones), ...pool("system", "m6i.xlarge", 2, 2, 50)];
+        assert.equal(regionOf(inventory(["eu-west-1a", "eu-west-1b"])), "eu-west-1");
+        const eu = estimateCost(inventory(["eu-west-1a", "eu-west-1b"]));
+        const us = estimateCost(inventory(["us-east-1a", "us-east-1b"]));
+        const perNode = (region: string) =>
+            Math.round(
+                2 * (regionPrices[region].instanceHourly["m6i.xlarge"] * hoursPerMonth + 50 * regionPrices[region].gp3GiBMonth) * 100,
+            ) / 100;
+        assert.deepEqual(
+            [eu.region, eu.lines[0].min, us.region, us.lines[0].min],
+            ["eu-west-1", perNode("eu-west-1"), "us-east-1", perNode("us-east-1")],
+        );
+        assert.notEqual(eu.lines[0].min, us.lines[0].min);
+    });
+
+    it("prices SPOT pools at the dated discount, says SPOT and marks them an estimate", () => {
+        const [spot] = estimateCost(pool("batch", "m6i.xlarge", 1, 1, 20, "SPOT"), "us-east-1").lines;
+        const hourly = Math.round(0.192 * (1 - spotDiscount.byFamily.m6i) * 10000) / 10000;
+        assert.equal(spot.item, "node pool batch (SPOT)");
+        assert.equal(spot.estimate, true);
+        assert.equal(spot.min, Math.round((hourly * hoursPerMonth + 20 * 0.08) * 100) / 100);
+        assert.match(spot.detail, /SPOT estimate: on-demand less the \d{4}-\d\d typical discount \(m6i −\d+%\)/);
+        const [onDemand] = estimateCost(pool("batch", "m6i.xlarge", 1, 1, 20), "us-east-1").lines;
+        assert.equal(onDemand.estimate, undefined);
+        assert.ok(spot.min < onDemand.min);
+    });
+
+    it("prices a pool of several types at its cheapest for the minimum and its dearest for the maximum", () => {
+        const [line] = estimateCost(pool("compute", ["m7i.2xlarge", "m6i.large", "r6i.xlarge"], 2, 5, 50), "us-east-1").lines;
+        const node = (type: "m6i.large" | "m7i.2xlarge") => regionPrices["us-east-1"].instanceHourly[type] * hoursPerMonth + 50 * 0.08;
+        assert.deepEqual(
+            [line.min, line.max],
+            [Math.round(2 * node("m6i.large") * 100) / 100, Math.round(5 * node("m7i.2xlarge") * 100) / 100],
+        );
+        assert.match(line.detail, /m6i\.large \(\$0\.096\/h\) at min … m7i\.2xlarge \(\$0\.4032\/h\) at max/);
+    });
+
+    it("follows each stack's region and capacity type from its stack file", async function () {
+        this.timeout(10 * 60 * 1000); // one run per stack and one edited run
+        for (const stack of stackNames()) {
+            const cost = estimateCost((await successfulRun(stack)).resources);
+            assert.equal(cost.region, platformConfig(stack).region, stack);
+        }
+        const stack = stackNames()[0];
+        const pools = platformConfig(stack).nodePools;
+        const name = Object.keys(pools).find((p) => !pools[p].gpu)!;
+        const run = await runStack(stack, {
+            overrides: editConfig(stack, (v) => {
+                v["aws:region"] = "eu-west-1";
+                v.network.availabilityZones = v.network.availabilityZones.map((_: string, i: number) => `eu-west-1${"abc"[i]}`);
+                v.nodePools[name].capacityType = "SPOT";
+            }),
+        });
+        if (run.error) throw run.error;
+        const cost = estimateCost(run.resources);
+        assert.equal(cost.region, "eu-west-1");
+        const line = cost.lines.find((l) => l.item.startsWith(`node pool ${name}`))!;
+        assert.equal(line.item, `node pool ${name} (SPOT)`);
+        assert.equal(line.estimate, true);
     });
 
     it("reads storage quantities", () => {
@@ -64,7 +154,7 @@ describe("plan/cost", () => {
         ];
         // 10 + 3 × 550 + 4 × 2 × 100 + 2 × 200 + 3 × 2 + 20
         assert.equal(persistentVolumeGiB(inventory), 2886);
-        const lines = Object.fromEntries(estimateCost(inventory).lines.map((l) => [l.item, l.detail]));
+        const lines = Object.fromEntries(estimateCost(inventory, "us-east-1").lines.map((l) => [l.item, l.detail]));
         assert.match(lines["load balancers"], /^2 × /);
         assert.match(lines["persistent volumes"], /^2886 GiB gp3/);
     });

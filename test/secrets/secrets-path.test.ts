@@ -5,6 +5,7 @@ import { unsealValue } from "../../src/secrets/sealing";
 import { findResource, ofType, ResourceRecord } from "../../src/synth/inventory";
 import { runStack } from "../../src/synth/mock-runtime";
 import { configProblems, editConfig, successfulRun } from "../harness";
+import { stackNames } from "../../src/synth/stack-files";
 
 /*
  * The secrets path per environment (SPEC §1) and the sealing keys the program manages (SPEC §4),
@@ -80,7 +81,7 @@ describe("secrets/secrets path and sealing keys", () => {
         assert.deepEqual(argocdSecret(second.resources), argocdSecret(first.resources));
     });
 
-    for (const stack of ["dev", "staging", "prod"]) {
+    for (const stack of stackNames()) {
         it(`${stack}: the controller gets an RSA-4096 key and certificate the program manages, installed before it starts`, async () => {
             const { resources, outputs, options } = await successfulRun(stack);
             const key = findResource(resources, "tls:index/privateKey:PrivateKey", "sealing-key-initial");

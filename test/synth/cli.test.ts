@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "../../src/synth/cli";
-import { projectRoot } from "../../src/synth/stack-files";
+import { projectRoot, readStackConfig } from "../../src/synth/stack-files";
 
 const synth = (args: string[]) =>
     spawnSync(
@@ -39,7 +39,9 @@ describe("synth/cli", () => {
         }
         assert.ok(!text.includes("offline-test"), "secret test values never reach the inventory");
         assert.match(fs.readFileSync(path.join(out, "report.md"), "utf8"), /^# Plan of stack `prod`/);
-        assert.match(result.stdout, /Monthly cost \(on-demand\): \$\d+\.\d\d at minimum/);
+        const region = readStackConfig("prod").config["aws:region"];
+        assert.ok(result.stdout.includes(`Monthly cost (${region}, prices as of `), "priced at the stack's region");
+        assert.match(result.stdout, /Monthly cost \([a-z0-9-]+, prices as of \d{4}-\d\d\): \$\d+\.\d\d at minimum/);
         assert.match(result.stdout, /Deploy critical path: [\d.]+ min: Key logs → /);
         fs.rmSync(out, { recursive: true, force: true });
     });

