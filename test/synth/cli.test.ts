@@ -4,17 +4,29 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parseArgs } from "../../src/synth/cli";
-import { projectRoot, readStackConfig } from "../../src/synth/stack-files";
+import { projectRoot, readStackConfig, stacksRoot } from "../../src/synth/stack-files";
 
-const synth = (args: string[]) =>
+const synth = (args: string[], root = stacksRoot) =>
     spawnSync(
         process.execPath,
         [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(projectRoot, "src/synth/cli.ts"), ...args],
         {
             cwd: projectRoot,
             encoding: "utf8",
+            env: { ...process.env, ML_PLATFORM_STACKS_ROOT: root },
         },
     );
+
+/**
+ * A scratch stacks root holding Pulumi.yaml and one extra stack file, so broken files never appear
+ * in the real tree, where tests running in parallel list the stacks.
+ */
+function scratchRoot(stack: string, text: string): string {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "stacks-"));
+    fs.copyFileSync(path.join(stacksRoot, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
+    fs.writeFileSync(path.join(root, `Pulumi.${stack}.yaml`), text);
+    return root;
+}
 
 describe("synth/cli", () => {
     it("parses --stack and --out, and refuses anything else with the usage", () => {
@@ -48,30 +60,29 @@ describe("synth/cli", () => {
 
     it("fails on a broken stack file, names every bad key, and writes no inventory", function () {
         this.timeout(120000);
-        const file = path.join(projectRoot, "Pulumi.broken-test.yaml");
-        const prod = fs.readFileSync(path.join(projectRoot, "Pulumi.prod.yaml"), "utf8");
-        fs.writeFileSync(
-            file,
-            prod.replace("minSize: 5", "minSize: -5").replace("ml-platform:tier: production", "ml-platform:tier: prodution"),
+        const prod = fs.readFileSync(path.join(stacksRoot, "Pulumi.prod.yaml"), "utf8");
+        const root = scratchRoot(
+            "broken-test",
+            prod.replace(/minSize: \d+/, "minSize: -5").replace(/ml-platform:tier: .*/, "ml-platform:tier: prodution"),
         );
         const out = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
         try {
-            const result = synth(["--stack", "broken-test", "--out", out]);
+            const result = synth(["--stack", "broken-test", "--out", out], root);
             assert.equal(result.status, 1);
             assert.match(result.stderr, /ml-platform:tier = "prodution": Invalid option/);
-            assert.match(result.stderr, /ml-platform:nodePools.compute.minSize = -5: Too small: expected number to be >=0/);
+            assert.match(result.stderr, /ml-platform:nodePools\.[a-z0-9-]+\.minSize = -5: Too small: expected number to be >=0/);
             assert.ok(!fs.existsSync(path.join(out, "resources.json")));
             assert.ok(!fs.existsSync(path.join(out, "report.md")));
         } finally {
-            fs.rmSync(file, { force: true });
+            fs.rmSync(root, { recursive: true, force: true });
             fs.rmSync(out, { recursive: true, force: true });
         }
     });
 
     it("refuses a stack file with a YAML error or a duplicate key: file, line and key, exit 1, stale output removed", function () {
         this.timeout(120000);
-        const file = path.join(projectRoot, "Pulumi.yaml-test.yaml");
-        const dev = fs.readFileSync(path.join(projectRoot, "Pulumi.dev.yaml"), "utf8");
+        const dev = fs.readFileSync(path.join(stacksRoot, "Pulumi.dev.yaml"), "utf8");
+        const root = scratchRoot("yaml-test", dev);
         const out = fs.mkdtempSync(path.join(os.tmpdir(), "synth-"));
         const tierLine = dev.split("\n").findIndex((l) => l.startsWith("  ml-platform:tier:")) + 1;
         try {
@@ -85,10 +96,10 @@ describe("synth/cli", () => {
                     `Pulumi.yaml-test.yaml:${tierLine + 1}:3 (key config.ml-platform:tier): Map keys must be unique`,
                 ],
             ] as const) {
-                fs.writeFileSync(file, broken);
+                fs.writeFileSync(path.join(root, "Pulumi.yaml-test.yaml"), broken);
                 fs.writeFileSync(path.join(out, "resources.json"), "[]");
                 fs.writeFileSync(path.join(out, "report.md"), "stale");
-                const result = synth(["--stack", "yaml-test", "--out", out]);
+                const result = synth(["--stack", "yaml-test", "--out", out], root);
                 assert.equal(result.status, 1, result.stderr);
                 assert.ok(result.stderr.includes(expected), result.stderr);
                 assert.doesNotMatch(result.stderr, /\n\s+at /, "no stack trace");
@@ -96,7 +107,7 @@ describe("synth/cli", () => {
                 assert.ok(!fs.existsSync(path.join(out, "report.md")), "stale report.md removed");
             }
         } finally {
-            fs.rmSync(file, { force: true });
+            fs.rmSync(root, { recursive: true, force: true });
             fs.rmSync(out, { recursive: true, force: true });
         }
     });
