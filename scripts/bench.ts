@@ -37,7 +37,10 @@ function parseOptions(argv: string[]): Options {
         else if (flag === "--runs" && Number(value) >= 1) options.runs = Number(argv[++i]);
         else if (flag === "--namespaces" && /^\d+(,\d+)+$/.test(value ?? "")) options.namespaces = argv[++i].split(",").map(Number);
         else if (flag === "--no-suite") options.suite = false;
-        else throw new Error(`unexpected argument "${flag}"; usage: npm run bench -- [--against REF] [--runs N] [--namespaces 0,50,100] [--no-suite]`);
+        else
+            throw new Error(
+                `unexpected argument "${flag}"; usage: npm run bench -- [--against REF] [--runs N] [--namespaces 0,50,100] [--no-suite]`,
+            );
     }
     return options;
 }
@@ -140,7 +143,8 @@ async function main(): Promise<void> {
     const options = parseOptions(process.argv.slice(2));
     const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "ml-platform-bench-"));
     const trees: Tree[] = [];
-    if (options.against) trees.push(prepareTree(scratch, `A ${options.against} (${git("rev-parse", "--short", options.against)})`, options.against));
+    if (options.against)
+        trees.push(prepareTree(scratch, `A ${options.against} (${git("rev-parse", "--short", options.against)})`, options.against));
     const dirty = git("status", "--porcelain") !== "";
     trees.push(prepareTree(scratch, `B working tree (${git("rev-parse", "--short", "HEAD")}${dirty ? " + changes" : ""})`));
     const stacks = new Map(trees.map((t) => [t, options.namespaces.map((n) => scaledStack(t, n))]));
@@ -186,7 +190,13 @@ async function main(): Promise<void> {
             console.log(`\n${t.label}: test suite ${status === 0 ? "passed" : `FAILED (mocha exit ${status}: that many failing tests)`}`);
         }
     }
-    const failed = trees.flatMap((t) => points.get(t)!.flat().filter((p) => p.status !== 0).map((p) => `${t.label} +${p.extra}`));
+    const failed = trees.flatMap((t) =>
+        points
+            .get(t)!
+            .flat()
+            .filter((p) => p.status !== 0)
+            .map((p) => `${t.label} +${p.extra}`),
+    );
     if (failed.length > 0) console.log(`\nFailed synth runs (left out of the figures as NaN): ${failed.join(", ")}`);
     if (trees.length === 2) compareInventories(trees, [...options.namespaces.map((_, i) => stacks.get(trees[1])![i])]);
     fs.rmSync(scratch, { recursive: true, force: true });

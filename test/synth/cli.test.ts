@@ -9,7 +9,8 @@ import { projectRoot } from "../../src/synth/stack-files";
 const synth = (args: string[]) =>
     spawnSync(
         process.execPath,
-        [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(projectRoot, "src/synth/cli.ts"), ...args],
+        // What `npm run synth` runs (package.json).
+        ["-r", path.join(projectRoot, "src/synth/register.js"), path.join(projectRoot, "src/synth/cli.ts"), ...args],
         {
             cwd: projectRoot,
             encoding: "utf8",
