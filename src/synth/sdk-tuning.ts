@@ -19,6 +19,13 @@ import * as path from "node:path";
  * where a leaked promise was made when `PULUMI_DEBUG_PROMISE_LEAKS` is set. Unless it is set, we
  * make that capture empty (`Error.stackTraceLimit = 0` for the duration of the call); the leak
  * detection itself (the set of pending promises, the exit check) runs unchanged.
+ *
+ * 3. Per resource: `Resource` (resource.js) captures the whole call stack of every constructor
+ * (`Error.stackTraceLimit = Infinity`, a file URL per frame) and sends it as the request's source
+ * position and stack trace, which the engine uses for diagnostics and the mock monitor ignores;
+ * no inventory carries them. Offline, `Resource.callsites` returns no frames (the SDK's own answer
+ * for frames without positions), which leaves both unset. About a tenth of registration time and
+ * memory in flight (heap profile, docs/synth-performance.md).
  */
 
 /** Module (path under node_modules) → the exports `runtime/index.js` and `dynamic/index.js` read. */
@@ -87,3 +94,10 @@ if (promiseStacksSkipped && !(debuggable.debuggablePromise as { stackless?: bool
     (stackless as { stackless?: boolean }).stackless = true;
     debuggable.debuggablePromise = stackless;
 }
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const resourceModule = require("@pulumi/pulumi/resource") as { Resource: { callsites(): unknown[] } };
+
+/** True when resource constructors skip capturing their call stack (always, offline). */
+export const callsitesSkipped = true;
+resourceModule.Resource.callsites = () => [];
