@@ -7,6 +7,7 @@ import { fit, Samples, spread } from "./bench-stats";
 
 /*
  * `npm run bench [-- --against <git-ref>] [--runs 5] [--namespaces 0,50,100] [--no-suite]`
+ * `npm run bench -- --against <git-ref> --inventories-only`: only the byte-for-byte check.
  *
  * A benchmark, not a test. Everything it times is a whole command as a user types it, in a
  * scratch copy of the tree (never this tree: it adds stack files):
@@ -27,20 +28,21 @@ interface Options {
     runs: number;
     namespaces: number[];
     suite: boolean;
+    inventoriesOnly: boolean;
 }
 
+const usage = "usage: npm run bench -- [--against REF] [--runs N] [--namespaces 0,50,100] [--no-suite] [--inventories-only]";
+
 function parseOptions(argv: string[]): Options {
-    const options: Options = { runs: 5, namespaces: [0, 50, 100], suite: true };
+    const options: Options = { runs: 5, namespaces: [0, 50, 100], suite: true, inventoriesOnly: false };
     for (let i = 0; i < argv.length; i++) {
         const [flag, value] = [argv[i], argv[i + 1]];
         if (flag === "--against" && value) options.against = argv[++i];
         else if (flag === "--runs" && Number(value) >= 1) options.runs = Number(argv[++i]);
         else if (flag === "--namespaces" && /^\d+(,\d+)+$/.test(value ?? "")) options.namespaces = argv[++i].split(",").map(Number);
         else if (flag === "--no-suite") options.suite = false;
-        else
-            throw new Error(
-                `unexpected argument "${flag}"; usage: npm run bench -- [--against REF] [--runs N] [--namespaces 0,50,100] [--no-suite]`,
-            );
+        else if (flag === "--inventories-only") options.inventoriesOnly = true;
+        else throw new Error(`unexpected argument "${flag}"; ${usage}`);
     }
     return options;
 }
@@ -148,6 +150,13 @@ async function main(): Promise<void> {
     const dirty = git("status", "--porcelain") !== "";
     trees.push(prepareTree(scratch, `B working tree (${git("rev-parse", "--short", "HEAD")}${dirty ? " + changes" : ""})`));
     const stacks = new Map(trees.map((t) => [t, options.namespaces.map((n) => scaledStack(t, n))]));
+    if (options.inventoriesOnly) {
+        if (trees.length !== 2) throw new Error("--inventories-only needs --against <git-ref>");
+        for (const tree of trees) synth(tree, "prod");
+        compareInventories(trees, ["prod"]);
+        fs.rmSync(scratch, { recursive: true, force: true });
+        return;
+    }
 
     const points = new Map<Tree, SynthPoint[][]>(trees.map((t) => [t, []]));
     for (let run = 0; run < options.runs; run++) {
@@ -198,7 +207,7 @@ async function main(): Promise<void> {
             .map((p) => `${t.label} +${p.extra}`),
     );
     if (failed.length > 0) console.log(`\nFailed synth runs (left out of the figures as NaN): ${failed.join(", ")}`);
-    if (trees.length === 2) compareInventories(trees, [...options.namespaces.map((_, i) => stacks.get(trees[1])![i])]);
+    if (trees.length === 2) compareInventories(trees, stacks.get(trees[1])!);
     fs.rmSync(scratch, { recursive: true, force: true });
 }
 

@@ -23,8 +23,8 @@ import * as path from "node:path";
  * 3. Per resource: `Resource` (resource.js) captures the whole call stack of every constructor
  * (`Error.stackTraceLimit = Infinity`, a file URL per frame) and sends it as the request's source
  * position and stack trace, which the engine uses for diagnostics and the mock monitor ignores;
- * no inventory carries them. Offline, `Resource.callsites` returns no frames (the SDK's own answer
- * for frames without positions), which leaves both unset. About a tenth of registration time and
+ * no inventory carries them. Offline, `Resource.callsites` returns no frames, which leaves both unset
+ * (as for a stack with no positions). About a tenth of registration time and
  * memory in flight (heap profile, docs/synth-performance.md).
  */
 
