@@ -1,78 +1,229 @@
 import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
-import { runStack } from "../src/synth/mock-runtime";
-import { projectRoot } from "../src/synth/stack-files";
+import { parse, stringify } from "yaml";
+import { fit, Samples, spread } from "./bench-stats";
 
 /*
- * `npm run bench`: a benchmark, not a test. Prints synth time per stack (the program under the
- * mock runtime, in process and as the CLI), the whole test suite's time, and synth time as the
- * number of namespaces grows (generated config for 10, 100 and 1,000 namespaces).
+ * `npm run bench [-- --against <git-ref>] [--runs 5] [--namespaces 0,50,100] [--no-suite]`
+ * `npm run bench -- --against <git-ref> --inventories-only`: only the byte-for-byte check.
+ *
+ * A benchmark, not a test. Everything it times is a whole command as a user types it, in a
+ * scratch copy of the tree (never this tree: it adds stack files):
+ *   - `npm run synth -- --stack prod`: wall time and peak memory (max RSS of the largest process,
+ *     from GNU time), min/median/max over --runs;
+ *   - the same on scratch copies of the prod stack with N extra mlops namespaces: the marginal
+ *     cost per resource and per namespace are the slopes of a least-squares line through the
+ *     points (not total / n, which lets fixed start-up cost pass for sublinear growth), and the
+ *     memory per namespace the slope of peak RSS;
+ *   - `npm run test:unit` (the whole mocha suite), with its failures reported, not fatal.
+ * With --against, the same runs happen for a copy of <git-ref> (its own `npm run synth` and suite)
+ * interleaved with this tree's, A B A B ..., so both see the same machine load, and the table gives
+ * B / A. It then checks that both wrote byte-identical resources.json and report.md for every stack.
  */
 
-const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-async function timeRun(stack: string, overrides?: Record<string, string | undefined>): Promise<{ s: number; resources: number }> {
-    const start = process.hrtime.bigint();
-    const run = await runStack(stack, { overrides });
-    if (run.error) throw run.error;
-    return { s: seconds(start), resources: run.resources.length };
+interface Options {
+    against?: string;
+    runs: number;
+    namespaces: number[];
+    suite: boolean;
+    inventoriesOnly: boolean;
 }
 
-function timeCommand(args: string[]): number {
-    const start = process.hrtime.bigint();
-    const result = spawnSync("npx", args, { cwd: projectRoot, stdio: "ignore" });
-    if (result.status !== 0) throw new Error(`npx ${args.join(" ")} failed`);
-    return seconds(start);
+const usage = "usage: npm run bench -- [--against REF] [--runs N] [--namespaces 0,50,100] [--no-suite] [--inventories-only]";
+
+function parseOptions(argv: string[]): Options {
+    const options: Options = { runs: 5, namespaces: [0, 50, 100], suite: true, inventoriesOnly: false };
+    for (let i = 0; i < argv.length; i++) {
+        const [flag, value] = [argv[i], argv[i + 1]];
+        if (flag === "--against" && value) options.against = argv[++i];
+        else if (flag === "--runs" && Number(value) >= 1) options.runs = Number(argv[++i]);
+        else if (flag === "--namespaces" && /^\d+(,\d+)+$/.test(value ?? "")) options.namespaces = argv[++i].split(",").map(Number);
+        else if (flag === "--no-suite") options.suite = false;
+        else if (flag === "--inventories-only") options.inventoriesOnly = true;
+        else throw new Error(`unexpected argument "${flag}"; ${usage}`);
+    }
+    return options;
 }
 
-/** Dev's config with `n` generated namespaces: the workload and monitoring namespaces and n - 2 mlops namespaces. */
-function namespaces(n: number): Record<string, string> {
-    const map: Record<string, unknown> = {
-        "platform-dev": { kind: "workload", quota: { cpu: 8, memoryGiB: 32, pods: 100, persistentVolumeClaims: 10, storageGiB: 500 } },
-        "platform-monitoring": {
-            kind: "monitoring",
-            quota: { cpu: 8, memoryGiB: 32, pods: 60, persistentVolumeClaims: 12, storageGiB: 1000 },
-        },
-    };
-    for (let i = 2; i < n; i++) {
-        map[`team-${String(i).padStart(4, "0")}`] = {
+const root = path.resolve(__dirname, "..");
+const git = (...args: string[]) => {
+    const r = spawnSync("git", args, { cwd: root, encoding: "utf8" });
+    if (r.status !== 0) throw new Error(`git ${args.join(" ")}: ${r.stderr}`);
+    return r.stdout.trim();
+};
+
+/** A tree to measure: a scratch copy of a git ref or of the working tree, with node_modules. */
+interface Tree {
+    label: string;
+    dir: string;
+}
+
+function prepareTree(scratch: string, label: string, ref?: string): Tree {
+    // Named by the letter only: some tests spawn commands whose paths must not contain spaces.
+    const dir = path.join(scratch, label.split(" ")[0]);
+    fs.mkdirSync(dir, { recursive: true });
+    if (ref) {
+        const archive = spawnSync("git", ["archive", "--format=tar", ref], { cwd: root, maxBuffer: 1 << 30 });
+        if (archive.status !== 0) throw new Error(`git archive ${ref}: ${archive.stderr}`);
+        spawnSync("tar", ["-x", "-C", dir], { input: archive.stdout });
+    } else {
+        for (const file of git("ls-files", "-co", "--exclude-standard", "-z").split("\0").filter(Boolean)) {
+            if (!fs.existsSync(path.join(root, file))) continue; // deleted, not yet committed
+            fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+            fs.copyFileSync(path.join(root, file), path.join(dir, file));
+        }
+    }
+    if (sameDependencies(dir)) {
+        fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
+    } else {
+        console.error(`${label}: dependencies differ from this tree's; npm ci in ${dir}`);
+        const ci = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: dir, stdio: "inherit" });
+        if (ci.status !== 0) throw new Error(`npm ci failed for ${label}`);
+    }
+    return { label, dir };
+}
+
+/** True when every package the tree's lock installs is installed here at the same version. */
+function sameDependencies(dir: string): boolean {
+    type Lock = { packages: Record<string, { version?: string }> };
+    const read = (d: string) => JSON.parse(fs.readFileSync(path.join(d, "package-lock.json"), "utf8")) as Lock;
+    const ours = read(root).packages;
+    return Object.entries(read(dir).packages).every(([p, { version }]) => p === "" || ours[p]?.version === version);
+}
+
+/** One timed whole command: wall seconds, peak RSS in MiB, exit status. */
+interface Timed {
+    seconds: number;
+    peakMiB: number;
+    status: number;
+}
+
+function timed(dir: string, command: string[]): Timed {
+    const rss = path.join(os.tmpdir(), `bench-rss-${process.pid}`);
+    const hasTime = fs.existsSync("/usr/bin/time");
+    const argv = hasTime ? ["/usr/bin/time", "-f", "%M", "-o", rss, ...command] : command;
+    const start = process.hrtime.bigint();
+    const r = spawnSync(argv[0], argv.slice(1), { cwd: dir, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", maxBuffer: 1 << 28 });
+    const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+    const peakMiB = hasTime ? Number(fs.readFileSync(rss, "utf8").trim().split("\n").pop()) / 1024 : NaN;
+    return { seconds, peakMiB, status: r.status ?? 1 };
+}
+
+/** A stack file: the prod stack plus `extra` small mlops namespaces (`Pulumi.<name>.yaml` in the tree). */
+function scaledStack(tree: Tree, extra: number): string {
+    if (extra === 0) return "prod";
+    const name = `bench-prod-${extra}`;
+    const doc = parse(fs.readFileSync(path.join(tree.dir, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const namespaces = { ...(doc.config["ml-platform:namespaces"] as Record<string, unknown>) };
+    for (let i = 0; i < extra; i++) {
+        namespaces[`bench-team-${String(i).padStart(4, "0")}`] = {
             kind: "mlops",
-            quota: { cpu: 2, memoryGiB: 4, pods: 20, persistentVolumeClaims: 2, storageGiB: 20 },
+            quota: { cpu: 1, memoryGiB: 2, pods: 10, persistentVolumeClaims: 1, storageGiB: 10 },
         };
     }
-    return { "ml-platform:namespaces": JSON.stringify(map) };
+    doc.config["ml-platform:namespaces"] = namespaces;
+    fs.writeFileSync(path.join(tree.dir, `Pulumi.${name}.yaml`), stringify(doc));
+    return name;
+}
+
+interface SynthPoint extends Timed {
+    extra: number;
+    resources: number;
+}
+
+function synth(tree: Tree, stack: string, extra = 0): SynthPoint {
+    const out = path.join(tree.dir, "out", "bench", stack);
+    const t = timed(tree.dir, ["npm", "run", "-s", "synth", "--", "--stack", stack, "--out", out]);
+    const file = path.join(out, "resources.json");
+    const resources = t.status === 0 && fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as unknown[]).length : NaN;
+    if (t.status !== 0) console.error(`${tree.label}: npm run synth -- --stack ${stack} failed (exit ${t.status})`);
+    return { ...t, extra, resources };
 }
 
 async function main(): Promise<void> {
-    await timeRun("dev"); // warm-up: module loading is paid once per process
-    console.log("| measurement | resources | seconds |\n|---|---|---|");
-    for (const stack of ["dev", "staging", "prod"]) {
-        const runs = [];
-        for (let i = 0; i < 3; i++) runs.push(await timeRun(stack));
-        console.log(`| synth ${stack} (program, median of 3) | ${runs[0].resources} | ${median(runs.map((r) => r.s)).toFixed(2)} |`);
-        const cli = timeCommand([
-            "ts-node",
-            "--transpile-only",
-            path.join("src", "synth", "cli.ts"),
-            "--stack",
-            stack,
-            "--out",
-            path.join("out", "bench", stack),
-        ]);
-        console.log(`| npm run synth -- --stack ${stack} (whole command) | ${runs[0].resources} | ${cli.toFixed(2)} |`);
+    const options = parseOptions(process.argv.slice(2));
+    const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "ml-platform-bench-"));
+    const trees: Tree[] = [];
+    if (options.against)
+        trees.push(prepareTree(scratch, `A ${options.against} (${git("rev-parse", "--short", options.against)})`, options.against));
+    const dirty = git("status", "--porcelain") !== "";
+    trees.push(prepareTree(scratch, `B working tree (${git("rev-parse", "--short", "HEAD")}${dirty ? " + changes" : ""})`));
+    const stacks = new Map(trees.map((t) => [t, options.namespaces.map((n) => scaledStack(t, n))]));
+    if (options.inventoriesOnly) {
+        if (trees.length !== 2) throw new Error("--inventories-only needs --against <git-ref>");
+        for (const tree of trees) synth(tree, "prod");
+        compareInventories(trees, ["prod"]);
+        fs.rmSync(scratch, { recursive: true, force: true });
+        return;
     }
-    const perNamespace: number[] = [];
-    for (const n of [10, 100, 1000]) {
-        const { s, resources } = await timeRun("dev", namespaces(n));
-        perNamespace.push(s / n);
-        console.log(`| synth dev with ${n} namespaces | ${resources} | ${s.toFixed(2)} |`);
+
+    const points = new Map<Tree, SynthPoint[][]>(trees.map((t) => [t, []]));
+    for (let run = 0; run < options.runs; run++) {
+        const order = run % 2 === 0 ? trees : [...trees].reverse();
+        const perRun = new Map<Tree, SynthPoint[]>(trees.map((t) => [t, []]));
+        for (const [i, extra] of options.namespaces.entries()) {
+            for (const tree of order) perRun.get(tree)!.push(synth(tree, stacks.get(tree)![i], extra));
+        }
+        for (const tree of trees) points.get(tree)!.push(perRun.get(tree)!);
+        console.error(`run ${run + 1}/${options.runs} done`);
     }
-    console.log(`| whole test suite (mocha) | | ${timeCommand(["mocha"]).toFixed(2)} |`);
-    const growth = perNamespace[2] / perNamespace[1];
-    console.log(
-        `\nTime per namespace from 100 to 1,000 namespaces: ×${growth.toFixed(2)} (${growth <= 1.5 ? "linear or better" : "worse than linear"}).`,
+    const suites = new Map<Tree, Timed>();
+    if (options.suite) for (const tree of trees) suites.set(tree, timed(tree.dir, ["npm", "run", "-s", "test:unit"]));
+
+    const rows: [string, (t: Tree) => Samples][] = [
+        ["prod synth, whole command `npm run synth -- --stack prod` (s)", (t) => points.get(t)!.map((r) => r[0].seconds)],
+        ["prod synth, peak memory (MiB)", (t) => points.get(t)!.map((r) => r[0].peakMiB)],
+        ["marginal cost per resource (ms)", (t) => points.get(t)!.map((r) => 1000 * fit(r.map((p) => [p.resources, p.seconds])).slope)],
+        ["marginal cost per namespace (ms)", (t) => points.get(t)!.map((r) => 1000 * fit(r.map((p) => [p.extra, p.seconds])).slope)],
+        ["memory per namespace (MiB, peak RSS)", (t) => points.get(t)!.map((r) => fit(r.map((p) => [p.extra, p.peakMiB])).slope)],
+        ["resources per namespace", (t) => points.get(t)!.map((r) => fit(r.map((p) => [p.extra, p.resources])).slope)],
+    ];
+    if (options.suite) rows.push(["test suite, `npm run test:unit` (s, one run)", (t) => [suites.get(t)!.seconds]]);
+
+    const [load1] = os.loadavg();
+    console.log(`\n${os.cpus().length} cores, load average ${load1.toFixed(1)} at the end; ${options.runs} runs each, interleaved.`);
+    console.log(`Scale points: prod with ${options.namespaces.join(", ")} extra mlops namespaces.`);
+    for (const t of trees) console.log(`- ${t.label}: prod has ${points.get(t)![0][0].resources} resources`);
+    const header = trees.map((t) => `${t.label.split(" ")[0]} min / median / max`);
+    console.log(`\n| measure | ${header.join(" | ")}${trees.length === 2 ? " | B / A (medians) |" : " |"}`);
+    console.log(`|---|${trees.map(() => "---|").join("")}${trees.length === 2 ? "---|" : ""}`);
+    for (const [label, samples] of rows) {
+        const s = trees.map((t) => spread(samples(t)));
+        const ratio = trees.length === 2 ? ` ${(s[1].median / s[0].median).toFixed(2)} |` : "";
+        console.log(`| ${label} | ${s.map((x) => x.text).join(" | ")} |${ratio}`);
+    }
+    if (options.suite) {
+        for (const t of trees) {
+            const status = suites.get(t)!.status;
+            console.log(`\n${t.label}: test suite ${status === 0 ? "passed" : `FAILED (mocha exit ${status}: that many failing tests)`}`);
+        }
+    }
+    const failed = trees.flatMap((t) =>
+        points
+            .get(t)!
+            .flat()
+            .filter((p) => p.status !== 0)
+            .map((p) => `${t.label} +${p.extra}`),
     );
+    if (failed.length > 0) console.log(`\nFailed synth runs (left out of the figures as NaN): ${failed.join(", ")}`);
+    if (trees.length === 2) compareInventories(trees, stacks.get(trees[1])!);
+    fs.rmSync(scratch, { recursive: true, force: true });
+}
+
+/** Synths dev and staging in both trees and compares every stack's resources.json and report.md byte for byte. */
+function compareInventories(trees: Tree[], scaled: string[]): void {
+    for (const stack of ["dev", "staging"]) for (const tree of trees) synth(tree, stack);
+    const lines: string[] = [];
+    for (const stack of ["dev", "staging", ...scaled]) {
+        for (const file of ["resources.json", "report.md"]) {
+            const [a, b] = trees.map((t) => path.join(t.dir, "out", "bench", stack, file));
+            const same = fs.existsSync(a) && fs.existsSync(b) && fs.readFileSync(a).equals(fs.readFileSync(b));
+            lines.push(`${same ? "identical" : "DIFFERENT"}: ${stack}/${file} (${fs.existsSync(b) ? fs.statSync(b).size : 0} bytes)`);
+        }
+    }
+    console.log(`\nInventories, A vs B, byte for byte:\n${lines.map((l) => `- ${l}`).join("\n")}`);
 }
 
 main().catch((e) => {

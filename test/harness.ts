@@ -1,3 +1,5 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { ConfigError, formatProblem, parseConfig, PlatformConfig } from "../src/config";
 import { runStack, StackRun } from "../src/synth/mock-runtime";
 import { readStackConfig } from "../src/synth/stack-files";
@@ -12,10 +14,49 @@ export function platformConfig(stack: string): PlatformConfig {
 
 const runs = new Map<string, Promise<StackRun>>();
 
-/** The program's run for a stack with its unmodified stack file; memoised, the program is deterministic. */
+/**
+ * The program's run for a stack with its unmodified stack file; memoised, the program is deterministic.
+ * Under `mocha` (parallel, one process per worker) the first worker to need a stack runs it and
+ * shares the result with the others through {@link sharedRunsDir} (see test/shared-runs.ts).
+ */
 export function stackRun(stack: string): Promise<StackRun> {
-    if (!runs.has(stack)) runs.set(stack, runStack(stack));
+    if (!runs.has(stack)) runs.set(stack, process.env[sharedRunsDir] ? sharedRun(stack, process.env[sharedRunsDir]!) : runStack(stack));
     return runs.get(stack)!;
+}
+
+/** Environment variable naming the directory where test processes share unmodified stack runs. */
+export const sharedRunsDir = "ML_PLATFORM_SHARED_RUNS";
+
+/**
+ * A run shared between processes: read `<stack>.json` if another process wrote it, else take
+ * `<stack>.lock` (exclusive create), run, and write it (atomically, by rename). A failed run is not
+ * shared: its error is an Error object, so each process runs such a stack itself.
+ */
+async function sharedRun(stack: string, dir: string): Promise<StackRun> {
+    const file = path.join(dir, `${stack}.json`);
+    for (;;) {
+        if (fs.existsSync(file)) {
+            const shared = JSON.parse(fs.readFileSync(file, "utf8")) as StackRun & { failed?: true };
+            return shared.failed ? runStack(stack) : shared;
+        }
+        let lock: number | undefined;
+        try {
+            lock = fs.openSync(path.join(dir, `${stack}.lock`), "wx");
+        } catch {
+            await new Promise((resolve) => setTimeout(resolve, 50)); // another process is running it
+            continue;
+        }
+        fs.closeSync(lock);
+        let content: object = { stack, failed: true };
+        try {
+            const run = await runStack(stack);
+            if (!run.error) content = run;
+            return run;
+        } finally {
+            fs.writeFileSync(`${file}.${process.pid}`, JSON.stringify(content));
+            fs.renameSync(`${file}.${process.pid}`, file);
+        }
+    }
 }
 
 /** Like {@link stackRun}, but fails the test if the program failed. */

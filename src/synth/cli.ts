@@ -1,3 +1,4 @@
+import "./sdk-tuning";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { estimateCost } from "../plan/cost";

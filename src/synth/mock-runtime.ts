@@ -1,3 +1,5 @@
+// Before anything loads @pulumi/pulumi: defer the SDK's function serialisation (start-up).
+import "./sdk-tuning";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";

@@ -122,7 +122,9 @@ describe("adoption: a fork that edits only its stack files passes the tests unch
                     require.resolve("mocha/bin/mocha.js"),
                     "--no-config",
                     "-r",
-                    "ts-node/register/transpile-only",
+                    "./src/synth/register.js",
+                    "-r",
+                    "./src/synth/sdk-tuning.ts",
                     "--extension",
                     "ts",
                     "--timeout",
@@ -134,7 +136,15 @@ describe("adoption: a fork that edits only its stack files passes the tests unch
                 {
                     cwd: projectRoot,
                     // The fork has no identity snapshots yet: its first run records them, as `npm run snapshots:accept` would.
-                    env: { ...process.env, ML_PLATFORM_STACKS_ROOT: dir, UPDATE_SNAPSHOTS: "", UPDATE_POLICY_DOCS: "", CI: "" },
+                    // The parent's shared runs are of the unforked stacks: the fork's process runs its own.
+                    env: {
+                        ...process.env,
+                        ML_PLATFORM_STACKS_ROOT: dir,
+                        ML_PLATFORM_SHARED_RUNS: "",
+                        UPDATE_SNAPSHOTS: "",
+                        UPDATE_POLICY_DOCS: "",
+                        CI: "",
+                    },
                     encoding: "utf8",
                     maxBuffer: 64 * 1024 * 1024,
                 },

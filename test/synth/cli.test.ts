@@ -9,7 +9,8 @@ import { projectRoot, readStackConfig, stacksRoot } from "../../src/synth/stack-
 const synth = (args: string[], root = stacksRoot) =>
     spawnSync(
         process.execPath,
-        [require.resolve("ts-node/dist/bin"), "--transpile-only", path.join(projectRoot, "src/synth/cli.ts"), ...args],
+        // What `npm run synth` runs (package.json).
+        ["-r", path.join(projectRoot, "src/synth/register.js"), path.join(projectRoot, "src/synth/cli.ts"), ...args],
         {
             cwd: projectRoot,
             encoding: "utf8",
