@@ -76,7 +76,7 @@ describe("config/mutations", function () {
             refusal("prod", "namespaces.platform-mlops.podSecurity: privileged"),
             /^ml-platform:namespaces\.platform-mlops\.podSecurity = "privileged": tier production allows at most baseline/m,
         );
-        const vpcCidr = stackValues("prod").network.vpcCidr as string;
+        const vpcCidr = (stackValues("prod").network as { vpcCidr: string }).vpcCidr;
         assert.ok(
             refusal("prod", "network.vpcCidr with host bits").includes(
                 `ml-platform:network.vpcCidr = "${vpcCidr.replace(".0.0/", ".0.1/")}": has host bits set; did you mean ${vpcCidr}?`,
