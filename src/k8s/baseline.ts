@@ -50,6 +50,7 @@ export class Baseline extends pulumi.ComponentResource {
                             vpcCidr: config.network.vpcCidr,
                             loadBalancerCidrs: args.loadBalancerCidrs,
                             monitoringNamespace,
+                            objectStore: config.objectStore.kind,
                         },
                     },
                 },
