@@ -82,7 +82,11 @@ new PlatformServices("services", {
         provider: cluster.provider,
         vpcId: network.vpcId,
         secrets,
-        network: { loadBalancerCidrs: network.publicCidrs, internalLoadBalancerCidrs: network.internalLoadBalancerCidrs, monitoringNamespace },
+        network: {
+            loadBalancerCidrs: network.publicCidrs,
+            internalLoadBalancerCidrs: network.internalLoadBalancerCidrs,
+            monitoringNamespace,
+        },
     },
     addons: [
         clusterAutoscaler,

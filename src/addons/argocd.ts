@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { poolLabel } from "../aws/node-pools";
 import { charts, PlatformConfig } from "../config";
 import { namespaceOfKind, namespacesOfKind } from "../k8s/baseline";
-import { allow, apiServerAddresses } from "../k8s/network-policies";
+import { allow, apiServerAddresses, notInternet } from "../k8s/network-policies";
 import { generatedCredential, generatedPassword } from "../secrets/credentials";
 import { Addon, AddonContext, helmRelease, serviceNamespace } from "./contract";
 
@@ -207,7 +207,7 @@ export const argocd: Addon = {
                     allow.httpsEgress(
                         "allow-git-egress",
                         { matchLabels: { "app.kubernetes.io/name": "argocd-repo-server" } },
-                        config.network.vpcCidr,
+                        notInternet(config),
                     ),
                 ],
             },

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { planSubnets } from "../aws/cidr";
-import { apiServerAddresses } from "../k8s/network-policies";
+import { apiServerAddresses, notInternet } from "../k8s/network-policies";
 import { charts } from "../config";
 import { alertmanagerConfig, renderAlertmanagerConfig } from "../monitoring/alertmanager";
 import { platformRuleGroups, ruleInputs } from "../monitoring/rules";
@@ -35,7 +35,7 @@ export class Monitoring extends pulumi.ComponentResource {
 
         const notifies = config.alerting.slack !== undefined || config.alerting.pagerduty;
         const policies = monitoringNetworkPolicies({
-            vpcCidr: config.network.vpcCidr,
+            notInternet: notInternet(config),
             api: apiServerAddresses(config),
             nodeCidrs: planSubnets(config.network.vpcCidr, config.network.availabilityZones).map((p) => p.privateCidr),
             // Grafana's ALB is internal: its addresses are in the dedicated internal load balancer subnets.

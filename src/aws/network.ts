@@ -141,7 +141,7 @@ export class Network extends pulumi.ComponentResource {
                         parent,
                     ),
             );
-        const controlPlaneSubnets = dedicated("control-plane", (p) => p.controlPlaneCidr, {});
+        const controlPlaneSubnets = dedicated("control-plane", (p) => p.controlPlaneCidr, clusterTag);
         dedicated("internal-lb", (p) => p.internalLoadBalancerCidr, { "kubernetes.io/role/internal-elb": "1", ...clusterTag });
 
         this.logsKey = kmsKey(

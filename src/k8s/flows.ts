@@ -256,8 +256,18 @@ export function describe(r: FlowResult, expected: "allowed" | "denied"): string 
     return `${f.from} → ${f.to}:${f.port}/${f.protocol ?? "TCP"} (${f.why}) should be ${expected}: egress ${r.verdict.egress}, ingress ${r.verdict.ingress}`;
 }
 
-/** The required flows as a Markdown table (the README's flow table is this output for one stack). */
+/**
+ * The required flows as a Markdown table, one row per destination, port and reason with every
+ * source listed (the README's flow table is this output for prod).
+ */
 export function flowTableMarkdown(model: NetworkModel): string {
-    const rows = model.required.map((f) => `| ${f.from} | ${f.to} | ${f.port}/${f.protocol ?? "TCP"} | ${f.why} |`);
-    return ["| from | to | port | why |", "|---|---|---|---|", ...rows].join("\n");
+    const rows = new Map<string, { to: string; port: string; why: string; from: string[] }>();
+    for (const f of model.required) {
+        const port = `${f.port}/${f.protocol ?? "TCP"}`;
+        const key = `${f.to}|${port}|${f.why}`;
+        if (!rows.has(key)) rows.set(key, { to: f.to, port, why: f.why, from: [] });
+        rows.get(key)!.from.push(f.from);
+    }
+    const lines = [...rows.values()].map((r) => `| ${r.from.join(", ")} | ${r.to} | ${r.port} | ${r.why} |`);
+    return ["| from | to | port | why |", "| --- | --- | --- | --- |", ...lines].join("\n");
 }

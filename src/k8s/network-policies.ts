@@ -14,6 +14,8 @@ export interface PostureArgs {
     namespace: string;
     posture: Egress;
     vpcCidr: string;
+    /** `cluster.serviceIpv4Cidr`: left out of internet egress with the VPC. */
+    serviceCidr: string;
     /** Public subnets: where the load balancers' addresses are (ALB in IP target mode). */
     loadBalancerCidrs: readonly string[];
     monitoringNamespace: string;
@@ -46,6 +48,14 @@ export function apiServerAddresses(config: Pick<PlatformConfig, "cluster" | "net
         serviceIp: apiServiceIp(config.cluster.serviceIpv4Cidr),
         controlPlaneCidrs: planSubnets(config.network.vpcCidr, config.network.availabilityZones).map((p) => p.controlPlaneCidr),
     };
+}
+
+/**
+ * What "the internet" must leave out: the VPC, and the Service CIDR — the agent judges egress by
+ * ClusterIP, so 0.0.0.0/0 without this exception would also open every Service, the API included.
+ */
+export function notInternet(config: Pick<PlatformConfig, "cluster" | "network">): string[] {
+    return [config.network.vpcCidr, config.cluster.serviceIpv4Cidr];
 }
 
 const all = { podSelector: {} };
@@ -109,12 +119,16 @@ export function networkPolicies(a: PostureArgs): PolicySpec[] {
     );
     if (a.objectStore === "s3" && a.posture === "restricted") {
         const clients = { matchLabels: objectStoreClientLabel };
-        policies.push(allow.podIdentityAgent(clients), allow.httpsEgress("allow-object-store-s3", clients, a.vpcCidr));
+        policies.push(allow.podIdentityAgent(clients), allow.httpsEgress("allow-object-store-s3", clients, [a.vpcCidr, a.serviceCidr]));
     }
     if (a.posture === "internet") {
         policies.push({
             name: "allow-internet-egress",
-            spec: { ...all, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [a.vpcCidr] } }] }] },
+            spec: {
+                ...all,
+                policyTypes: ["Egress"],
+                egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [a.vpcCidr, a.serviceCidr] } }] }],
+            },
         });
     }
     return policies;
@@ -207,13 +221,13 @@ export const allow = {
         name: "allow-pod-identity-agent",
         spec: { podSelector, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "169.254.170.23/32" } }], ports: tcp([80]) }] },
     }),
-    /** HTTPS to the internet (Git hosts, chart repositories) for the selected pods only. */
-    httpsEgress: (name: string, podSelector: Selector, vpcCidr: string): PolicySpec => ({
+    /** HTTPS to the internet (Git hosts, chart repositories) for the selected pods only; `except` from {@link notInternet}. */
+    httpsEgress: (name: string, podSelector: Selector, except: readonly string[]): PolicySpec => ({
         name,
         spec: {
             podSelector,
             policyTypes: ["Egress"],
-            egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [vpcCidr] } }], ports: tcp([443]) }],
+            egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...except] } }], ports: tcp([443]) }],
         },
     }),
 };

@@ -122,7 +122,8 @@ export const nodePorts = [9100, 10250];
 const pods = (name: string) => ({ matchLabels: { "app.kubernetes.io/name": name } });
 
 export interface MonitoringNetworkInputs {
-    vpcCidr: string;
+    /** What internet egress leaves out (the VPC and the Service CIDR; network-policies.ts notInternet). */
+    notInternet: readonly string[];
     /** The Kubernetes API's addresses (ClusterIP and control-plane subnets). */
     api: ApiServerAddresses;
     /** The node subnets: kubelets and node exporters listen on the nodes' addresses. */
@@ -154,8 +155,8 @@ export function monitoringNetworkPolicies(n: MonitoringNetworkInputs): PolicySpe
             },
         },
         allow.loadBalancers(n.loadBalancerCidrs, pods("grafana"), [3000], "grafana-from-load-balancers"),
-        allow.httpsEgress("grafana-dashboard-download", pods("grafana"), n.vpcCidr),
+        allow.httpsEgress("grafana-dashboard-download", pods("grafana"), n.notInternet),
     ];
-    if (n.notifies) policies.push(allow.httpsEgress("alertmanager-receivers", pods("alertmanager"), n.vpcCidr));
+    if (n.notifies) policies.push(allow.httpsEgress("alertmanager-receivers", pods("alertmanager"), n.notInternet));
     return policies;
 }

@@ -88,7 +88,7 @@ describe("addons/argocd", () => {
         assert.deepEqual(spec.clusterResourceWhitelist, []);
     });
 
-    it("network: the UI is reached only from the internal ALB's private subnets; only the repo-server reaches the internet", async () => {
+    it("network: the UI is reached only from the internal ALB's dedicated subnets; only the repo-server reaches the internet", async () => {
         const { resources } = await successfulRun("prod");
         const policy = (name: string) =>
             findResource(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy", `argocd-${name}`).inputs.spec as {
@@ -100,8 +100,8 @@ describe("addons/argocd", () => {
         assert.deepEqual(lb.podSelector.matchLabels, { "app.kubernetes.io/name": "argocd-server" });
         assert.deepEqual(
             lb.ingress![0].from.map((f) => f.ipBlock.cidr),
-            ["10.30.0.0/19", "10.30.32.0/19", "10.30.64.0/19"],
-            "the private subnets",
+            ["10.30.208.0/23", "10.30.210.0/23", "10.30.212.0/23"],
+            "the internal load balancers' dedicated subnets (no pods there)",
         );
         assert.deepEqual(
             lb.ingress![0].ports.map((p) => p.port),

@@ -84,7 +84,8 @@ describe("whole stacks", () => {
         );
         assert.deepEqual(
             ["dev", "staging", "prod"].map((s) => counts[s]["aws:ec2/subnet:Subnet"]),
-            [4, 6, 6],
+            // Per zone: private (nodes, pods), public, control plane, internal load balancers.
+            [8, 12, 12],
         );
     });
 });

@@ -1,15 +1,17 @@
 import * as fs from "node:fs";
 import { planSubnets } from "../aws/cidr";
 import { parseConfig } from "../config";
+import { checkFlows, describe, networkModel } from "../k8s/flows";
+import { clusterView } from "../k8s/reachability";
 import { runStack } from "../synth/mock-runtime";
 import { ResourceRecord } from "../synth/inventory";
 import { readStackConfig } from "../synth/stack-files";
-import { checkFlows, describe, networkModel } from "./flows";
-import { clusterView } from "./reachability";
+import { deployOrderProblems } from "./deploy-order";
 
 /**
- * `npm run flows -- --stack <name> [--inventory resources.json]`: judges the stack's declared flows
- * (src/k8s/flows.ts) against its NetworkPolicies under the VPC CNI's semantics. Without
+ * `npm run behaviour -- --stack <name> [--inventory resources.json]`: how the stack would behave on
+ * a real cluster. Judges its declared network flows (src/k8s/flows.ts) against its NetworkPolicies
+ * under the VPC CNI's semantics, and its deploy order (src/plan/deploy-order.ts). Without
  * `--inventory` it runs the program offline first. Exit code 1 when any check fails.
  */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -19,7 +21,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     };
     const stack = arg("--stack");
     if (!stack) {
-        console.error("usage: npm run flows -- --stack <name> [--inventory resources.json]");
+        console.error("usage: npm run behaviour -- --stack <name> [--inventory resources.json]");
         return 2;
     }
     const { config: raw, secretKeys } = readStackConfig(stack);
@@ -43,7 +45,10 @@ export async function main(argv: readonly string[]): Promise<number> {
             `${denied.filter((r) => r.ok).length}/${denied.length} must-deny flows denied`,
     );
     failed.forEach((line) => console.log(`  FAIL ${line}`));
-    return failed.length ? 1 : 0;
+    const order = deployOrderProblems(resources);
+    console.log(`${stack}: deploy order: ${order.length} problem(s)`);
+    order.forEach((p) => console.log(`  FAIL [${p.rule}] ${p.resource} needs ${p.needs}: ${p.detail}`));
+    return failed.length + order.length ? 1 : 0;
 }
 
 if (require.main === module) {
