@@ -110,7 +110,11 @@ describe("addons/argocd", () => {
         const git = policy("allow-git-egress");
         assert.deepEqual(git.podSelector.matchLabels, { "app.kubernetes.io/name": "argocd-repo-server" });
         assert.deepEqual(git.egress![0].ports, [{ protocol: "TCP", port: 443 }]);
-        assert.deepEqual(git.egress![0].to[0].ipBlock.except, ["10.30.0.0/16"]);
+        assert.deepEqual(
+            git.egress![0].to[0].ipBlock.except,
+            ["10.30.0.0/16", "172.20.0.0/16"],
+            "neither the VPC nor the Service CIDR (ClusterIPs, the API)",
+        );
         policy("default-deny");
     });
 
