@@ -112,8 +112,9 @@ export class Monitoring extends pulumi.ComponentResource {
 export function monitoringAddon(after: pulumi.Resource[]): Addon {
     return {
         id: "monitoring",
-        // The Grafana Ingress is validated by the load balancer controller's webhook.
-        needs: ["aws-load-balancer-controller"],
+        // The Grafana Ingress is validated by the load balancer controller's webhook; MinIO's PodMonitor
+        // lives in the data namespace (src/plan/deploy-order.ts: namespaces first).
+        needs: ["aws-load-balancer-controller", "data-namespace"],
         deploy: (context, opts) =>
             new Monitoring("monitoring", { context, dependsOn: [...opts.dependsOn, ...after] }, { parent: opts.parent }),
     };

@@ -12,7 +12,8 @@ import { ofType, ResourceRecord } from "../synth/inventory";
  *    would call a webhook with no ready pod behind it and refuse the object;
  * 3. Secrets and SealedSecrets before the releases and custom resources that name them;
  * 4. Pod Identity associations before the pods of their service account (credentials are injected
- *    at pod creation, only if the association exists: EKS docs, aws/containers-roadmap#2507).
+ *    at pod creation, only if the association exists: EKS docs, aws/containers-roadmap#2507);
+ * 5. a namespace the program creates before every object and release in it.
  *
  * The charts' facts are data below, each from the pinned chart's templates.
  */
@@ -155,7 +156,7 @@ export const chartFacts: Record<string, ChartFact> = {
 export interface OrderProblem {
     resource: string;
     needs: string;
-    rule: "crd" | "webhook" | "secret" | "pod-identity";
+    rule: "crd" | "webhook" | "secret" | "pod-identity" | "namespace";
     detail: string;
 }
 
@@ -292,6 +293,18 @@ export function deployOrderProblems(resources: readonly ResourceRecord[]): Order
                 needs: `PodIdentityAssociation ${a.name}`,
                 rule: "pod-identity",
                 detail: `pods of ${ns}/${sa} start without AWS credentials`,
+            });
+    }
+    // 5. Namespaces first.
+    const namespaces = new Map(ofType(resources, "kubernetes:core/v1:Namespace").map((n) => [meta(n).name ?? n.name, n]));
+    for (const r of resources.filter((x) => x.custom && x.type.startsWith("kubernetes:") && x.type !== "kubernetes:core/v1:Namespace")) {
+        const ns = namespaces.get(namespaceOf(r) ?? "");
+        if (ns && !waitsFor(r, ns))
+            problems.push({
+                resource: label(r),
+                needs: label(ns),
+                rule: "namespace",
+                detail: "created in a namespace that may not exist yet",
             });
     }
     return problems;
