@@ -35,7 +35,7 @@ const cluster = new Cluster("cluster", {
     ctx,
     cluster: config.cluster,
     accessEntries: config.accessEntries,
-    privateSubnetIds: network.privateSubnetIds,
+    controlPlaneSubnetIds: network.controlPlaneSubnetIds,
     logsKey: network.logsKey,
 });
 const nodePools = new NodePools("nodes", {
@@ -82,7 +82,11 @@ new PlatformServices("services", {
         provider: cluster.provider,
         vpcId: network.vpcId,
         secrets,
-        network: { loadBalancerCidrs: network.publicCidrs, internalLoadBalancerCidrs: network.privateCidrs, monitoringNamespace },
+        network: {
+            loadBalancerCidrs: network.publicCidrs,
+            internalLoadBalancerCidrs: network.internalLoadBalancerCidrs,
+            monitoringNamespace,
+        },
     },
     addons: [
         clusterAutoscaler,

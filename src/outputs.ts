@@ -18,7 +18,7 @@ export const outputContract = {
     environment: { type: "string", secret: false, description: "Environment name (dev, staging, prod)." },
     awsRegion: { type: "string", secret: false, description: "AWS region of the stack." },
     vpcId: { type: "string", secret: false, description: "VPC id." },
-    privateSubnetIds: { type: "string[]", secret: false, description: "Private subnet ids (nodes, internal load balancers)." },
+    privateSubnetIds: { type: "string[]", secret: false, description: "Private subnet ids (nodes and pods)." },
     clusterName: { type: "string", secret: false, description: "EKS cluster name (`aws eks update-kubeconfig --name`)." },
     clusterEndpoint: { type: "string", secret: false, description: "Kubernetes API endpoint URL." },
     kubeconfig: { type: "string", secret: true, description: "Kubeconfig that authenticates with `aws eks get-token`." },

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { poolLabel } from "../aws/node-pools";
 import { charts, PlatformConfig } from "../config";
 import { namespacesOfKind } from "../k8s/baseline";
-import { allow } from "../k8s/network-policies";
+import { allow, apiServerAddresses, notInternet } from "../k8s/network-policies";
 import { generatedCredential, generatedPassword } from "../secrets/credentials";
 import { Addon, AddonContext, helmRelease, serviceNamespace } from "./contract";
 
@@ -195,7 +195,7 @@ export const argocd: Addon = {
                 quota: argocdQuota(config.argocd),
                 allows: [
                     allow.sameNamespace(),
-                    allow.apiServer(config.network.vpcCidr),
+                    allow.apiServer(apiServerAddresses(config)),
                     // The UI's ALB is internal: its addresses are in the private subnets.
                     allow.loadBalancers(
                         context.network.internalLoadBalancerCidrs,
@@ -207,7 +207,7 @@ export const argocd: Addon = {
                     allow.httpsEgress(
                         "allow-git-egress",
                         { matchLabels: { "app.kubernetes.io/name": "argocd-repo-server" } },
-                        config.network.vpcCidr,
+                        notInternet(config),
                     ),
                 ],
             },

@@ -1,6 +1,6 @@
 import { poolLabel } from "../aws/node-pools";
 import { charts } from "../config";
-import { allow } from "../k8s/network-policies";
+import { allow, apiServerAddresses } from "../k8s/network-policies";
 import { Addon, helmRelease, serviceNamespace } from "./contract";
 
 export const certManagerNamespace = "cert-manager";
@@ -30,7 +30,7 @@ export const certManager: Addon = {
             {
                 quota: { cpu: 4, memoryGiB: 4, gpus: 0, pods: 10, persistentVolumeClaims: 0, storageGiB: 0 },
                 allows: [
-                    allow.apiServer(context.config.network.vpcCidr, [ports.webhook]),
+                    allow.apiServer(apiServerAddresses(context.config), [ports.webhook]),
                     allow.monitoringScrape(context.network.monitoringNamespace, [ports.metrics]),
                 ],
             },

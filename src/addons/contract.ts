@@ -18,7 +18,7 @@ export interface AddonContext {
     secrets: SecretsPath;
     /**
      * Where load balancers send from: internet-facing ones from the public subnets, internal ones
-     * (the platform's UIs) from the private subnets; and the namespace Prometheus scrapes from.
+     * (the platform's UIs) from their dedicated subnets (no pods there); and the namespace Prometheus scrapes from.
      */
     network: { loadBalancerCidrs: readonly string[]; internalLoadBalancerCidrs: readonly string[]; monitoringNamespace: string };
 }

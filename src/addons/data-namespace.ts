@@ -1,7 +1,7 @@
 import { poolLabel } from "../aws/node-pools";
 import { NamespaceConfig, PlatformConfig } from "../config";
 import { namespacesOfKind } from "../k8s/baseline";
-import { allow } from "../k8s/network-policies";
+import { allow, apiServerAddresses, notInternet } from "../k8s/network-policies";
 import { Addon, serviceNamespace } from "./contract";
 
 /** Where the PostgreSQL cluster and the MinIO tenant run; the workload posture's "allow-data-services" reaches it. */
@@ -87,15 +87,12 @@ export const dataServicesNamespace: Addon = {
                 quota: dataNamespaceQuota(config),
                 allows: [
                     allow.sameNamespace(),
-                    allow.apiServer(config.network.vpcCidr),
+                    allow.apiServer(apiServerAddresses(config)),
                     allow.fromNamespaces("allow-clients", clients, clientPorts),
                     allow.fromNamespaces("allow-postgres-operator", ["cnpg-system"], [dataPorts.postgresStatus]),
                     ...(config.objectStore.kind === "minio"
                         ? [allow.fromNamespaces("allow-minio-operator", ["minio-operator"], [dataPorts.minio])]
-                        : [
-                              allow.podIdentityAgent(postgresPods),
-                              allow.httpsEgress("allow-s3-https", postgresPods, config.network.vpcCidr),
-                          ]),
+                        : [allow.podIdentityAgent(postgresPods), allow.httpsEgress("allow-s3-https", postgresPods, notInternet(config))]),
                     allow.monitoringScrape(context.network.monitoringNamespace, [
                         dataPorts.postgresMetrics,
                         ...(config.objectStore.kind === "minio" ? [dataPorts.minio] : []),

@@ -5,6 +5,11 @@ import { charts } from "../config";
 import { Addon, helmRelease } from "./contract";
 
 const serviceAccount = { namespace: "kube-system", name: "aws-load-balancer-controller" };
+/**
+ * The label a `type: LoadBalancer` Service carries to be defaulted to this controller's NLBs by its
+ * Service webhook (or set `spec.loadBalancerClass: service.k8s.aws/nlb` yourself).
+ */
+export const loadBalancerServiceLabel = { "platform.company.io/aws-load-balancer": "true" };
 const clusterTag = "elbv2.k8s.aws/cluster";
 /** The controller may only touch what it created: resources carrying its cluster tag. */
 const taggedByController = { Null: { [`aws:ResourceTag/${clusterTag}`]: "false" } };
@@ -148,6 +153,10 @@ export const loadBalancerController: Addon = {
                 serviceAccount: { create: true, name: serviceAccount.name },
                 nodeSelector: { [poolLabel]: "system" },
                 podDisruptionBudget: { maxUnavailable: 1 },
+                // The Service webhook (failurePolicy Fail, every Service CREATE by default) only for
+                // Services that ask for this controller: otherwise every release starting beside this
+                // one could have its Services refused before the controller is ready (src/plan/deploy-order.ts).
+                serviceMutatorWebhookConfig: { objectSelector: { matchLabels: loadBalancerServiceLabel } },
                 resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
             },
             { parent: opts.parent, dependsOn: [...opts.dependsOn, role] },

@@ -1,5 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { planSubnets } from "../aws/cidr";
+import { apiServerAddresses, notInternet } from "../k8s/network-policies";
 import { charts } from "../config";
 import { alertmanagerConfig, renderAlertmanagerConfig } from "../monitoring/alertmanager";
 import { platformRuleGroups, ruleInputs } from "../monitoring/rules";
@@ -33,8 +35,10 @@ export class Monitoring extends pulumi.ComponentResource {
 
         const notifies = config.alerting.slack !== undefined || config.alerting.pagerduty;
         const policies = monitoringNetworkPolicies({
-            vpcCidr: config.network.vpcCidr,
-            // Grafana's ALB is internal: its addresses are in the private subnets.
+            notInternet: notInternet(config),
+            api: apiServerAddresses(config),
+            nodeCidrs: planSubnets(config.network.vpcCidr, config.network.availabilityZones).map((p) => p.privateCidr),
+            // Grafana's ALB is internal: its addresses are in the dedicated internal load balancer subnets.
             loadBalancerCidrs: network.internalLoadBalancerCidrs,
             notifies,
         }).map(
@@ -108,8 +112,9 @@ export class Monitoring extends pulumi.ComponentResource {
 export function monitoringAddon(after: pulumi.Resource[]): Addon {
     return {
         id: "monitoring",
-        // The Grafana Ingress is validated by the load balancer controller's webhook.
-        needs: ["aws-load-balancer-controller"],
+        // The Grafana Ingress is validated by the load balancer controller's webhook; MinIO's PodMonitor
+        // lives in the data namespace (src/plan/deploy-order.ts: namespaces first).
+        needs: ["aws-load-balancer-controller", "data-namespace"],
         deploy: (context, opts) =>
             new Monitoring("monitoring", { context, dependsOn: [...opts.dependsOn, ...after] }, { parent: opts.parent }),
     };

@@ -5,7 +5,7 @@ import { Buckets, bucketName } from "../aws/buckets";
 import { poolLabel } from "../aws/node-pools";
 import { charts, images, PlatformConfig } from "../config";
 import { namespacesOfKind } from "../k8s/baseline";
-import { allow } from "../k8s/network-policies";
+import { allow, apiServerAddresses } from "../k8s/network-policies";
 import { generatedPassword } from "../secrets/credentials";
 import { Addon, AddonContext, DeployOptions, helmRelease, serviceNamespace } from "./contract";
 import {
@@ -122,7 +122,7 @@ function deployMinio(context: AddonContext, parent: pulumi.Resource, opts: Deplo
         context,
         {
             quota: { cpu: 2, memoryGiB: 2, gpus: 0, pods: 4, persistentVolumeClaims: 0, storageGiB: 0 },
-            allows: [allow.apiServer(config.network.vpcCidr), allow.toNamespaces("allow-tenants", [dataNamespace], [dataPorts.minio])],
+            allows: [allow.apiServer(apiServerAddresses(config)), allow.toNamespaces("allow-tenants", [dataNamespace], [dataPorts.minio])],
         },
         { parent, dependsOn: opts.after },
     );

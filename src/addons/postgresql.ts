@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { poolLabel } from "../aws/node-pools";
 import { charts, images, PlatformConfig } from "../config";
-import { allow } from "../k8s/network-policies";
+import { allow, apiServerAddresses } from "../k8s/network-policies";
 import { generatedPassword } from "../secrets/credentials";
 import { Addon, AddonContext, DeployOptions, helmRelease, serviceNamespace } from "./contract";
 import { dataNamespace, dataPlacement, dataPorts, postgresClusterName, zoneKey } from "./data-namespace";
@@ -167,7 +167,7 @@ export class PostgreSql extends pulumi.ComponentResource {
                 allows: [
                     // The operator and the plugin talk over gRPC/TLS inside the namespace.
                     allow.sameNamespace(),
-                    allow.apiServer(config.network.vpcCidr, [operatorPorts.webhook]),
+                    allow.apiServer(apiServerAddresses(config), [operatorPorts.webhook]),
                     allow.toNamespaces("allow-instances", [dataNamespace], [dataPorts.postgresStatus]),
                     allow.monitoringScrape(context.network.monitoringNamespace, [operatorPorts.metrics]),
                 ],

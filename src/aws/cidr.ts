@@ -7,13 +7,19 @@ import { IPv4CidrRange, IPv4Prefix, Pool, Validator } from "ip-num";
  * The VPC is cut into eight equal blocks. Zone i gets block i as its private subnet (nodes and,
  * with the VPC CNI, every pod take addresses from it, so it gets the space). The last block is cut
  * into /24-sized (for a /16) public subnets, one per zone, for load balancers and NAT gateways.
- * Block 6 stays free for later growth (a seventh zone or dedicated pod subnets).
+ * Block 6 holds small dedicated subnets that no pod or node ever takes an address from, so that a
+ * network policy can name exactly them: the EKS control plane's network interfaces (index i) and
+ * the internal load balancers (index 8 + i), each 1/16 of the block (/23 for a /16, /27 for a /20).
  */
 
 export interface SubnetPlan {
     zone: string;
     privateCidr: string;
     publicCidr: string;
+    /** Where the EKS control plane's ENIs are (the cluster's `vpcConfig.subnetIds`): no pods. */
+    controlPlaneCidr: string;
+    /** Where internal load balancers are (tagged `kubernetes.io/role/internal-elb`): no pods. */
+    internalLoadBalancerCidr: string;
 }
 
 /** The most zones a plan can hold: six private blocks, leaving one spare and one for public subnets. */
@@ -119,9 +125,28 @@ export function planSubnets(vpcCidr: string, zones: readonly string[]): SubnetPl
     const { prefix } = parseCidr(vpcCidr);
     const blockPrefix = prefix + 3;
     const publicBlock = subnet(vpcCidr, blockPrefix, 7);
+    const dedicatedBlock = subnet(vpcCidr, blockPrefix, 6);
     return zones.map((zone, i) => ({
         zone,
         privateCidr: subnet(vpcCidr, blockPrefix, i),
         publicCidr: subnet(publicBlock, Math.min(prefix + 8, 28), i),
+        controlPlaneCidr: subnet(dedicatedBlock, blockPrefix + 4, i),
+        internalLoadBalancerCidr: subnet(dedicatedBlock, blockPrefix + 4, 8 + i),
     }));
+}
+
+/** The `n`-th address of a CIDR as a dotted quad (n = 1: the first usable one). */
+export function nthAddress(cidr: string, n: number): string {
+    const { base, prefix } = parseCidr(cidr);
+    if (n < 0 || n >= 2 ** (32 - prefix)) throw new Error(`${cidr} has no address number ${n}`);
+    return formatCidr(base + n, 32).split("/")[0];
+}
+
+/**
+ * The ClusterIP of the `default/kubernetes` Service: kube-apiserver gives it the first address of
+ * the Service CIDR (kubernetes/kubernetes pkg/controlplane/services.go, ServiceIPRange: "the first
+ * IP in the range"; on EKS 10.100.0.1 or 172.20.0.1 for the default ranges).
+ */
+export function apiServiceIp(serviceCidr: string): string {
+    return nthAddress(serviceCidr, 1);
 }

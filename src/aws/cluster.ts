@@ -13,7 +13,8 @@ export interface ClusterArgs {
     ctx: AwsContext;
     cluster: PlatformConfig["cluster"];
     accessEntries: PlatformConfig["accessEntries"];
-    privateSubnetIds: pulumi.Input<string>[];
+    /** Where the control plane's network interfaces go (dedicated subnets, no pods; src/aws/cidr.ts). */
+    controlPlaneSubnetIds: pulumi.Input<string>[];
     /** KMS key of the environment's log groups. */
     logsKey: aws.kms.Key;
 }
@@ -94,12 +95,15 @@ export class Cluster extends pulumi.ComponentResource {
                 name: clusterName,
                 version: cluster.kubernetesVersion,
                 roleArn: role.arn,
+                // The control plane's ENIs go into their own small subnets, apart from every pod.
                 vpcConfig: {
-                    subnetIds: args.privateSubnetIds,
+                    subnetIds: args.controlPlaneSubnetIds,
                     endpointPrivateAccess: true,
                     endpointPublicAccess: cluster.endpointPublicAccess,
                     publicAccessCidrs: cluster.endpointPublicAccess ? [...cluster.publicAccessCidrs] : undefined,
                 },
+                // Pinned so that the API's ClusterIP is known to the network policies (src/k8s/reachability.ts).
+                kubernetesNetworkConfig: { serviceIpv4Cidr: cluster.serviceIpv4Cidr, ipFamily: "ipv4" },
                 encryptionConfig: secretsKey ? { provider: { keyArn: secretsKey.arn }, resources: ["secrets"] } : undefined,
                 enabledClusterLogTypes: controlPlaneLogTypes,
                 // Access entries only: the aws-auth ConfigMap is deprecated, and nobody gets implicit admin.

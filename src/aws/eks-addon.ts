@@ -71,7 +71,10 @@ export function irsaRole(
 
 /**
  * An IAM role for one Kubernetes service account through EKS Pod Identity, with an inline
- * policy of exactly what that workload needs (CIS EKS 5.2.1: one role per add-on).
+ * policy of exactly what that workload needs (CIS EKS 5.2.1: one role per add-on). Returns the
+ * association, created after the role's policy: the workload's pods must wait for it, because
+ * credentials are injected when a pod is created and only if the association exists then
+ * (EKS Pod Identity docs; aws/containers-roadmap#2507; checked by src/plan/deploy-order.ts).
  */
 export function podIdentityRole(
     name: string,
@@ -80,7 +83,7 @@ export function podIdentityRole(
     serviceAccount: { namespace: string; name: string },
     document: pulumi.Input<PolicyDocument>,
     parent: pulumi.Resource,
-): aws.iam.Role {
+): aws.eks.PodIdentityAssociation {
     const role = new aws.iam.Role(
         name,
         {
@@ -92,11 +95,15 @@ export function podIdentityRole(
         },
         { parent },
     );
-    new aws.iam.RolePolicy(name, { role: role.id, policy: pulumi.output(document).apply((d) => JSON.stringify(d)) }, { parent });
-    new aws.eks.PodIdentityAssociation(
+    const rights = new aws.iam.RolePolicy(
         name,
-        { clusterName, namespace: serviceAccount.namespace, serviceAccount: serviceAccount.name, roleArn: role.arn, tags: { ...ctx.tags } },
+        { role: role.id, policy: pulumi.output(document).apply((d) => JSON.stringify(d)) },
         { parent },
     );
-    return role;
+    // After the role's rights, so that waiting for the association means waiting for both.
+    return new aws.eks.PodIdentityAssociation(
+        name,
+        { clusterName, namespace: serviceAccount.namespace, serviceAccount: serviceAccount.name, roleArn: role.arn, tags: { ...ctx.tags } },
+        { parent, dependsOn: [rights] },
+    );
 }

@@ -14,7 +14,9 @@ export interface NetworkArgs {
 }
 
 /**
- * The VPC: one private and one public subnet per zone, NAT per zone or a single one (config),
+ * The VPC: one private (nodes and pods) and one public subnet per zone, plus two small dedicated
+ * subnets per zone that no pod takes addresses from (the control plane's ENIs, internal load
+ * balancers) so network policies can name them exactly; NAT per zone or a single one (config),
  * the default security group stripped of every rule, and flow logs to a KMS-encrypted log group.
  */
 export class Network extends pulumi.ComponentResource {
@@ -23,8 +25,12 @@ export class Network extends pulumi.ComponentResource {
     readonly publicSubnetIds: pulumi.Output<string>[];
     /** Public subnet CIDRs, where internet-facing load balancers live. */
     readonly publicCidrs: string[];
-    /** Private subnet CIDRs, where nodes, pods and internal load balancers live. */
+    /** Private subnet CIDRs, where nodes and pods live. */
     readonly privateCidrs: string[];
+    /** Dedicated subnets for the EKS control plane's network interfaces (the cluster's subnets). */
+    readonly controlPlaneSubnetIds: pulumi.Output<string>[];
+    /** Dedicated subnets' CIDRs for internal load balancers. */
+    readonly internalLoadBalancerCidrs: string[];
     /** KMS key for this environment's CloudWatch log groups (flow logs, control-plane logs). */
     readonly logsKey: aws.kms.Key;
 
@@ -102,7 +108,7 @@ export class Network extends pulumi.ComponentResource {
                     availabilityZone: p.zone,
                     cidrBlock: p.privateCidr,
                     mapPublicIpOnLaunch: false,
-                    tags: tags({ Name: `${ctx.name}-private-${p.zone}`, "kubernetes.io/role/internal-elb": "1", ...clusterTag }),
+                    tags: tags({ Name: `${ctx.name}-private-${p.zone}`, ...clusterTag }),
                 },
                 parent,
             );
@@ -119,6 +125,25 @@ export class Network extends pulumi.ComponentResource {
             return subnet;
         });
 
+        // No route table association: the VPC's main table (local routes only) is all they need.
+        const dedicated = (role: string, cidr: (p: (typeof plan)[number]) => string, extra: Record<string, string>) =>
+            plan.map(
+                (p) =>
+                    new aws.ec2.Subnet(
+                        `${name}-${role}-${p.zone}`,
+                        {
+                            vpcId: vpc.id,
+                            availabilityZone: p.zone,
+                            cidrBlock: cidr(p),
+                            mapPublicIpOnLaunch: false,
+                            tags: tags({ Name: `${ctx.name}-${role}-${p.zone}`, ...extra }),
+                        },
+                        parent,
+                    ),
+            );
+        const controlPlaneSubnets = dedicated("control-plane", (p) => p.controlPlaneCidr, clusterTag);
+        dedicated("internal-lb", (p) => p.internalLoadBalancerCidr, { "kubernetes.io/role/internal-elb": "1", ...clusterTag });
+
         this.logsKey = kmsKey(
             "logs",
             ctx,
@@ -132,6 +157,8 @@ export class Network extends pulumi.ComponentResource {
         this.publicSubnetIds = publicSubnets.map((s) => s.id);
         this.publicCidrs = plan.map((p) => p.publicCidr);
         this.privateCidrs = plan.map((p) => p.privateCidr);
+        this.controlPlaneSubnetIds = controlPlaneSubnets.map((s) => s.id);
+        this.internalLoadBalancerCidrs = plan.map((p) => p.internalLoadBalancerCidr);
         this.registerOutputs({ vpcId: this.vpcId });
     }
 

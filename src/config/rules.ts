@@ -1,3 +1,4 @@
+import { overlaps, parseCidr } from "../aws/cidr";
 import { gpuTaint, isGpuInstanceType, instanceFamily } from "./catalog";
 import { limitRules } from "./rules-limits";
 import { ParsedConfig, Tier } from "./schema";
@@ -85,6 +86,26 @@ const networkRules: Rule = (c) => {
     return out;
 };
 
+const privateRanges = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"];
+
+/**
+ * The Service CIDR as EKS accepts it (CreateCluster `kubernetesNetworkConfig.serviceIpv4Cidr`: a
+ * private block of /12 to /24 that does not overlap the VPC; EKS API reference).
+ */
+export function serviceCidrProblems(serviceCidr: string, vpcCidr: string): ConfigProblem[] {
+    const at = "cluster.serviceIpv4Cidr";
+    const { base, prefix } = parseCidr(serviceCidr);
+    const out: ConfigProblem[] = [];
+    if (prefix < 12 || prefix > 24) out.push(problem(at, serviceCidr, "must have a prefix between /12 and /24"));
+    const inside = privateRanges.some((r) => {
+        const range = parseCidr(r);
+        return range.prefix <= prefix && base >= range.base && base < range.base + 2 ** (32 - range.prefix);
+    });
+    if (!inside) out.push(problem(at, serviceCidr, `must lie inside ${privateRanges.join(", ")}`));
+    if (overlaps(serviceCidr, vpcCidr)) out.push(problem(at, serviceCidr, `must not overlap network.vpcCidr (${vpcCidr})`));
+    return out;
+}
+
 /** Cluster endpoint and encryption (CIS EKS 5.4.1/5.4.2, 5.3.1). */
 const clusterRules: Rule = (c) => {
     const out: ConfigProblem[] = [];
@@ -95,6 +116,7 @@ const clusterRules: Rule = (c) => {
     if (c.cluster.endpointPublicAccess && c.cluster.publicAccessCidrs.length === 0) {
         out.push(problem("cluster.publicAccessCidrs", [], "must list the CIDRs allowed when endpointPublicAccess is true"));
     }
+    out.push(...serviceCidrProblems(c.cluster.serviceIpv4Cidr, c.network.vpcCidr));
     if (c.tier === "production" && c.cluster.endpointPublicAccess) {
         out.push(problem("cluster.endpointPublicAccess", true, "tier production needs a private API endpoint"));
     }

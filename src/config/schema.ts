@@ -136,6 +136,12 @@ export const configSchema = z.strictObject({
         logRetentionDays: logRetention,
         /** KMS envelope encryption of Kubernetes Secrets. Cannot be switched off once on. */
         secretsEnvelopeEncryption: z.boolean().default(true),
+        /**
+         * Kubernetes Service CIDR (EKS `kubernetesNetworkConfig.serviceIpv4Cidr`), pinned so that the
+         * API's ClusterIP (its first address) is known to the network policies. /12 to /24 inside
+         * 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, not overlapping the VPC. Replaces the cluster if changed.
+         */
+        serviceIpv4Cidr: cidr,
     }),
     nodePools: z.record(k8sName, nodePool).refine((pools) => Object.keys(pools).length > 0, "must define at least one node pool"),
     namespaces: z.record(k8sName, namespace),

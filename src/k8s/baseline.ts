@@ -48,8 +48,10 @@ export class Baseline extends pulumi.ComponentResource {
                         posture: {
                             posture: config.network.egress,
                             vpcCidr: config.network.vpcCidr,
+                            serviceCidr: config.cluster.serviceIpv4Cidr,
                             loadBalancerCidrs: args.loadBalancerCidrs,
                             monitoringNamespace,
+                            objectStore: config.objectStore.kind,
                         },
                     },
                 },

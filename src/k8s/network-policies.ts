@@ -1,4 +1,5 @@
 import type * as k8s from "@pulumi/kubernetes";
+import { apiServiceIp, planSubnets } from "../aws/cidr";
 import { PlatformConfig } from "../config";
 
 type Egress = PlatformConfig["network"]["egress"];
@@ -13,9 +14,48 @@ export interface PostureArgs {
     namespace: string;
     posture: Egress;
     vpcCidr: string;
+    /** `cluster.serviceIpv4Cidr`: left out of internet egress with the VPC. */
+    serviceCidr: string;
     /** Public subnets: where the load balancers' addresses are (ALB in IP target mode). */
     loadBalancerCidrs: readonly string[];
     monitoringNamespace: string;
+    /** `objectStore.kind`: with s3, labelled pods reach S3 and the Pod Identity agent whatever the posture. */
+    objectStore?: PlatformConfig["objectStore"]["kind"];
+}
+
+/** The label a workload's pod carries to reach S3 (objectStore.kind s3) under restricted egress. */
+export const objectStoreClientLabel = { "platform.company.io/object-store-client": "true" };
+
+/**
+ * Where the Kubernetes API is, as the VPC CNI's network-policy agent sees it. Egress is judged on
+ * the pod's veth before kube-proxy's DNAT, so a client's packets carry the `default/kubernetes`
+ * ClusterIP, which the agent's controller never adds for a Service without a selector
+ * (aws/amazon-network-policy-controller-k8s v1.1.7, pkg/resolvers/endpoints.go
+ * getMatchingServiceClusterIPs; pkg/resolvers/policies_for_service.go "Ignoring service without
+ * selector"): an allow must name it as an ipBlock. The API server's own calls into webhooks and
+ * proxied Services come from the control plane's ENIs, in their own subnets (src/aws/cidr.ts).
+ */
+export interface ApiServerAddresses {
+    /** The ClusterIP of `default/kubernetes`: the first address of `cluster.serviceIpv4Cidr`. */
+    serviceIp: string;
+    /** The dedicated subnets of the control plane's ENIs (private-endpoint clients and webhook callers). */
+    controlPlaneCidrs: string[];
+}
+
+/** The API server's addresses for a config: pure, from the pinned Service CIDR and the subnet plan. */
+export function apiServerAddresses(config: Pick<PlatformConfig, "cluster" | "network">): ApiServerAddresses {
+    return {
+        serviceIp: apiServiceIp(config.cluster.serviceIpv4Cidr),
+        controlPlaneCidrs: planSubnets(config.network.vpcCidr, config.network.availabilityZones).map((p) => p.controlPlaneCidr),
+    };
+}
+
+/**
+ * What "the internet" must leave out: the VPC, and the Service CIDR — the agent judges egress by
+ * ClusterIP, so 0.0.0.0/0 without this exception would also open every Service, the API included.
+ */
+export function notInternet(config: Pick<PlatformConfig, "cluster" | "network">): string[] {
+    return [config.network.vpcCidr, config.cluster.serviceIpv4Cidr];
 }
 
 const all = { podSelector: {} };
@@ -27,7 +67,9 @@ export const nsSelector = (name: string) => ({ namespaceSelector: { matchLabels:
  * - open (dev): anything inside the cluster and the VPC, egress anywhere;
  * - internet (staging): same-namespace, load balancers and monitoring in; the internet out;
  * - restricted (prod): load balancers and monitoring scrapes in; out only DNS, PostgreSQL 5432
- *   and the object store — no internet.
+ *   and the object store — no internet. With `objectStore.kind: s3` the object store is S3's
+ *   public addresses: only pods labelled `objectStoreClientLabel` get HTTPS out and the Pod
+ *   Identity agent (their credentials), so the posture does not open 443 to every pod.
  */
 export function networkPolicies(a: PostureArgs): PolicySpec[] {
     const policies = defaultDeny();
@@ -75,10 +117,18 @@ export function networkPolicies(a: PostureArgs): PolicySpec[] {
             },
         },
     );
+    if (a.objectStore === "s3" && a.posture === "restricted") {
+        const clients = { matchLabels: objectStoreClientLabel };
+        policies.push(allow.podIdentityAgent(clients), allow.httpsEgress("allow-object-store-s3", clients, [a.vpcCidr, a.serviceCidr]));
+    }
     if (a.posture === "internet") {
         policies.push({
             name: "allow-internet-egress",
-            spec: { ...all, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [a.vpcCidr] } }] }] },
+            spec: {
+                ...all,
+                policyTypes: ["Egress"],
+                egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [a.vpcCidr, a.serviceCidr] } }] }],
+            },
         });
     }
     return policies;
@@ -123,19 +173,22 @@ export const allow = {
         },
     }),
     /**
-     * Controllers reach the Kubernetes API: on EKS its endpoint addresses are the control plane's
-     * network interfaces in the cluster's subnets, so 443 into the VPC (and the API server's
-     * webhook and proxy calls come back from there).
+     * Controllers reach the Kubernetes API on 443: its ClusterIP (what the agent sees before DNAT)
+     * and the control plane's ENIs (the private endpoint's addresses). The API server's webhook
+     * and proxy calls come from those ENIs only: no pod has an address there.
      */
-    apiServer: (vpcCidr: string, webhookPorts: number[] = [], name = "allow-kubernetes-api"): PolicySpec => ({
-        name,
-        spec: {
-            ...all,
-            policyTypes: webhookPorts.length ? ["Ingress", "Egress"] : ["Egress"],
-            egress: [{ to: [{ ipBlock: { cidr: vpcCidr } }], ports: tcp([443]) }],
-            ...(webhookPorts.length ? { ingress: [{ from: [{ ipBlock: { cidr: vpcCidr } }], ports: tcp(webhookPorts) }] } : {}),
-        },
-    }),
+    apiServer: (api: ApiServerAddresses, webhookPorts: number[] = [], name = "allow-kubernetes-api"): PolicySpec => {
+        const controlPlane = api.controlPlaneCidrs.map((cidr) => ({ ipBlock: { cidr } }));
+        return {
+            name,
+            spec: {
+                ...all,
+                policyTypes: webhookPorts.length ? ["Ingress", "Egress"] : ["Egress"],
+                egress: [{ to: [{ ipBlock: { cidr: `${api.serviceIp}/32` } }, ...controlPlane], ports: tcp([443]) }],
+                ...(webhookPorts.length ? { ingress: [{ from: controlPlane, ports: tcp(webhookPorts) }] } : {}),
+            },
+        };
+    },
     /** Prometheus scrapes the metrics ports. */
     monitoringScrape: (monitoringNamespace: string, ports: number[]): PolicySpec => ({
         name: "allow-monitoring-scrape",
@@ -168,13 +221,13 @@ export const allow = {
         name: "allow-pod-identity-agent",
         spec: { podSelector, policyTypes: ["Egress"], egress: [{ to: [{ ipBlock: { cidr: "169.254.170.23/32" } }], ports: tcp([80]) }] },
     }),
-    /** HTTPS to the internet (Git hosts, chart repositories) for the selected pods only. */
-    httpsEgress: (name: string, podSelector: Selector, vpcCidr: string): PolicySpec => ({
+    /** HTTPS to the internet (Git hosts, chart repositories) for the selected pods only; `except` from {@link notInternet}. */
+    httpsEgress: (name: string, podSelector: Selector, except: readonly string[]): PolicySpec => ({
         name,
         spec: {
             podSelector,
             policyTypes: ["Egress"],
-            egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [vpcCidr] } }], ports: tcp([443]) }],
+            egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...except] } }], ports: tcp([443]) }],
         },
     }),
 };

@@ -1,6 +1,6 @@
 import { dataNamespace, minioTenantName } from "../addons/data-namespace";
 import { minioTls as minioTlsSecret } from "../addons/object-store";
-import { allow, PolicySpec, tcp } from "../k8s/network-policies";
+import { allow, ApiServerAddresses, PolicySpec, tcp } from "../k8s/network-policies";
 
 /**
  * What Prometheus scrapes beyond the chart's own targets, and the network allows that make it
@@ -112,9 +112,9 @@ export function monitors(m: MonitorInputs): Monitor[] {
 /**
  * Metrics ports Prometheus may reach in other namespaces: DCGM 9400, CNPG 9187, MinIO 9000,
  * ArgoCD 8082–8084 and notifications 9001, Sealed Secrets 8081, operators and controllers 8080,
- * cluster-autoscaler 8085, CoreDNS 9153. The service namespaces allow the monitoring namespace in on their side.
+ * cluster-autoscaler 8085, CoreDNS 9153, cert-manager 9402. The service namespaces allow the monitoring namespace in on their side.
  */
-export const scrapePorts = [8080, 8081, 8082, 8083, 8084, 8085, 9000, 9001, 9153, 9187, 9400];
+export const scrapePorts = [8080, 8081, 8082, 8083, 8084, 8085, 9000, 9001, 9153, 9187, 9400, 9402];
 
 /** Kubelet (and cAdvisor) 10250 and node-exporter 9100: host-network endpoints on the nodes' VPC addresses. */
 export const nodePorts = [9100, 10250];
@@ -122,7 +122,12 @@ export const nodePorts = [9100, 10250];
 const pods = (name: string) => ({ matchLabels: { "app.kubernetes.io/name": name } });
 
 export interface MonitoringNetworkInputs {
-    vpcCidr: string;
+    /** What internet egress leaves out (the VPC and the Service CIDR; network-policies.ts notInternet). */
+    notInternet: readonly string[];
+    /** The Kubernetes API's addresses (ClusterIP and control-plane subnets). */
+    api: ApiServerAddresses;
+    /** The node subnets: kubelets and node exporters listen on the nodes' addresses. */
+    nodeCidrs: readonly string[];
     loadBalancerCidrs: readonly string[];
     /** Slack or PagerDuty configured: Alertmanager reaches them over HTTPS. */
     notifies: boolean;
@@ -137,21 +142,21 @@ export function monitoringNetworkPolicies(n: MonitoringNetworkInputs): PolicySpe
     // Names differ from the posture's own allows (allow-load-balancers exists in this namespace already).
     const policies: PolicySpec[] = [
         // Operator, Prometheus service discovery, kube-state-metrics and Grafana's sidecars watch the API.
-        allow.apiServer(n.vpcCidr, [], "monitoring-kubernetes-api"),
+        allow.apiServer(n.api, [], "monitoring-kubernetes-api"),
         {
             name: "prometheus-scrape",
             spec: {
                 podSelector: pods("prometheus"),
                 policyTypes: ["Egress"],
                 egress: [
-                    { to: [{ ipBlock: { cidr: n.vpcCidr } }], ports: tcp(nodePorts) },
+                    { to: n.nodeCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp(nodePorts) },
                     { to: [{ namespaceSelector: {} }], ports: tcp(scrapePorts) },
                 ],
             },
         },
         allow.loadBalancers(n.loadBalancerCidrs, pods("grafana"), [3000], "grafana-from-load-balancers"),
-        allow.httpsEgress("grafana-dashboard-download", pods("grafana"), n.vpcCidr),
+        allow.httpsEgress("grafana-dashboard-download", pods("grafana"), n.notInternet),
     ];
-    if (n.notifies) policies.push(allow.httpsEgress("alertmanager-receivers", pods("alertmanager"), n.vpcCidr));
+    if (n.notifies) policies.push(allow.httpsEgress("alertmanager-receivers", pods("alertmanager"), n.notInternet));
     return policies;
 }

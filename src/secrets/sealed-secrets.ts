@@ -5,7 +5,7 @@ import * as tls from "@pulumi/tls";
 import { poolLabel } from "../aws/node-pools";
 import { charts, PlatformConfig } from "../config";
 import { helmRelease, serviceNamespace } from "../addons/contract";
-import { allow } from "../k8s/network-policies";
+import { allow, apiServerAddresses } from "../k8s/network-policies";
 import { Sealer } from "./secrets-path";
 
 /** The label the controller selects its keys by; every key stays `active` so old ciphertexts decrypt. */
@@ -47,7 +47,7 @@ export class SealedSecrets extends pulumi.ComponentResource implements Sealer {
                 quota: { cpu: 1, memoryGiB: 1, gpus: 0, pods: 5, persistentVolumeClaims: 0, storageGiB: 0 },
                 allows: [
                     // kubeseal --fetch-cert and --validate reach the controller through the API server's proxy.
-                    allow.apiServer(args.config.network.vpcCidr, [ports.http]),
+                    allow.apiServer(apiServerAddresses(args.config), [ports.http]),
                     allow.monitoringScrape(args.monitoringNamespace, [ports.metrics]),
                 ],
             },

@@ -98,7 +98,7 @@ describe("addons/argocd", () => {
         assert.deepEqual(spec.clusterResourceWhitelist, []);
     });
 
-    it("network: the UI is reached only from the internal ALB's private subnets; only the repo-server reaches the internet", async () => {
+    it("network: the UI is reached only from the internal ALB's dedicated subnets; only the repo-server reaches the internet", async () => {
         const { resources } = await successfulRun("prod");
         const policy = (name: string) =>
             findResource(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy", `argocd-${name}`).inputs.spec as {
@@ -111,8 +111,8 @@ describe("addons/argocd", () => {
         assert.deepEqual(lb.podSelector.matchLabels, { "app.kubernetes.io/name": "argocd-server" });
         assert.deepEqual(
             lb.ingress![0].from.map((f) => f.ipBlock.cidr),
-            planSubnets(prodNetwork.vpcCidr, prodNetwork.availabilityZones).map((s) => s.privateCidr),
-            "the private subnets",
+            planSubnets(prodNetwork.vpcCidr, prodNetwork.availabilityZones).map((s) => s.internalLoadBalancerCidr),
+            "the internal load balancers' dedicated subnets (no pods there)",
         );
         assert.deepEqual(
             lb.ingress![0].ports.map((p) => p.port),
@@ -121,7 +121,11 @@ describe("addons/argocd", () => {
         const git = policy("allow-git-egress");
         assert.deepEqual(git.podSelector.matchLabels, { "app.kubernetes.io/name": "argocd-repo-server" });
         assert.deepEqual(git.egress![0].ports, [{ protocol: "TCP", port: 443 }]);
-        assert.deepEqual(git.egress![0].to[0].ipBlock.except, [prodNetwork.vpcCidr]);
+        assert.deepEqual(
+            git.egress![0].to[0].ipBlock.except,
+            [prodNetwork.vpcCidr, platformConfig("prod").cluster.serviceIpv4Cidr],
+            "neither the VPC nor the Service CIDR (ClusterIPs, the API)",
+        );
         policy("default-deny");
     });
 

@@ -2,11 +2,13 @@ import { strict as assert } from "node:assert";
 import {
     addressCount,
     aggregate,
+    apiServiceIp,
     cidrProblem,
     contains,
     formatCidr,
     maxZones,
     nonPublicBlockOf,
+    nthAddress,
     overlaps,
     parseCidr,
     planSubnets,
@@ -16,9 +18,27 @@ import {
 describe("aws/cidr", () => {
     it("plans a /16 over three zones as the design expects", () => {
         assert.deepEqual(planSubnets("10.30.0.0/16", ["a", "b", "c"]), [
-            { zone: "a", privateCidr: "10.30.0.0/19", publicCidr: "10.30.224.0/24" },
-            { zone: "b", privateCidr: "10.30.32.0/19", publicCidr: "10.30.225.0/24" },
-            { zone: "c", privateCidr: "10.30.64.0/19", publicCidr: "10.30.226.0/24" },
+            {
+                zone: "a",
+                privateCidr: "10.30.0.0/19",
+                publicCidr: "10.30.224.0/24",
+                controlPlaneCidr: "10.30.192.0/23",
+                internalLoadBalancerCidr: "10.30.208.0/23",
+            },
+            {
+                zone: "b",
+                privateCidr: "10.30.32.0/19",
+                publicCidr: "10.30.225.0/24",
+                controlPlaneCidr: "10.30.194.0/23",
+                internalLoadBalancerCidr: "10.30.210.0/23",
+            },
+            {
+                zone: "c",
+                privateCidr: "10.30.64.0/19",
+                publicCidr: "10.30.226.0/24",
+                controlPlaneCidr: "10.30.196.0/23",
+                internalLoadBalancerCidr: "10.30.212.0/23",
+            },
         ]);
     });
 
@@ -29,15 +49,24 @@ describe("aws/cidr", () => {
                 const cidrs = planSubnets(
                     vpc,
                     Array.from({ length: zones }, (_, i) => `z${i}`),
-                ).flatMap((p) => [p.privateCidr, p.publicCidr]);
+                ).flatMap((p) => [p.privateCidr, p.publicCidr, p.controlPlaneCidr, p.internalLoadBalancerCidr]);
                 for (const [i, a] of cidrs.entries()) {
                     assert.ok(overlaps(vpc, a), `${a} is outside ${vpc}`);
                     const { prefix: p } = parseCidr(a);
                     assert.ok(p >= prefix && p <= 28, `${a} has an unusable size`);
+                    // EKS wants /28 or larger for the control plane's subnets, an ALB /27 or larger.
+                    if (i % 4 >= 2) assert.ok(p <= 27, `${a} is too small for an ALB or the control plane`);
                     for (const b of cidrs.slice(i + 1)) assert.ok(!overlaps(a, b), `${a} overlaps ${b} in ${vpc} with ${zones} zones`);
                 }
             }
         }
+    });
+
+    it("gives the API's ClusterIP as the first address of the Service CIDR", () => {
+        assert.equal(apiServiceIp("172.20.0.0/16"), "172.20.0.1");
+        assert.equal(apiServiceIp("10.100.0.0/16"), "10.100.0.1");
+        assert.equal(nthAddress("192.168.4.0/22", 513), "192.168.6.1");
+        assert.throws(() => nthAddress("10.0.0.0/30", 4), /has no address number 4/);
     });
 
     it("refuses more zones than the plan holds", () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { networkPolicies, PostureArgs } from "../../src/k8s/network-policies";
+import { networkPolicies, objectStoreClientLabel, PostureArgs } from "../../src/k8s/network-policies";
 import { ofType } from "../../src/synth/inventory";
 import { successfulRun } from "../harness";
 import { stackNames } from "../../src/synth/stack-files";
@@ -7,6 +7,7 @@ import { stackNames } from "../../src/synth/stack-files";
 const base: Omit<PostureArgs, "posture"> = {
     namespace: "platform-x",
     vpcCidr: "10.0.0.0/16",
+    serviceCidr: "172.20.0.0/16",
     loadBalancerCidrs: ["10.0.224.0/24"],
     monitoringNamespace: "platform-monitoring",
 };
@@ -43,9 +44,25 @@ describe("k8s/network-policies", () => {
         assert.deepEqual(egressCidrs("restricted"), []);
     });
 
-    it("opens the internet to staging's posture, but not the VPC through that rule", () => {
+    it("opens the internet to staging's posture, but neither the VPC nor the Service CIDR (ClusterIPs) through that rule", () => {
         const internet = networkPolicies({ ...base, posture: "internet" }).find((p) => p.name === "allow-internet-egress")!;
-        assert.deepEqual(internet.spec.egress, [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/16"] } }] }]);
+        assert.deepEqual(internet.spec.egress, [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/16", "172.20.0.0/16"] } }] }]);
+    });
+
+    it("gives S3 clients (objectStore.kind s3) HTTPS and the Pod Identity agent under restricted egress, and nobody without", () => {
+        const s3 = networkPolicies({ ...base, posture: "restricted", objectStore: "s3" });
+        assert.deepEqual(
+            s3.filter((p) => !names("restricted").includes(p.name)).map((p) => [p.name, p.spec.podSelector]),
+            [
+                ["allow-pod-identity-agent", { matchLabels: objectStoreClientLabel }],
+                ["allow-object-store-s3", { matchLabels: objectStoreClientLabel }],
+            ],
+        );
+        // The failing case before the fix: kind s3 changed nothing, so MLflow could reach neither.
+        assert.deepEqual(
+            networkPolicies({ ...base, posture: "restricted", objectStore: "minio" }).map((p) => p.name),
+            names("restricted"),
+        );
     });
 
     it("opens dev's posture to the cluster and the VPC", () => {

@@ -83,7 +83,8 @@ describe("whole stacks", () => {
             const zones = network.availabilityZones.length;
             assert.deepEqual(
                 [counts["aws:ec2/natGateway:NatGateway"], counts["aws:ec2/subnet:Subnet"], counts["aws:eks/nodeGroup:NodeGroup"]],
-                [network.natGateways === "perAz" ? zones : 1, 2 * zones, Object.keys(nodePools).length],
+                // Per zone: private (nodes, pods), public, control plane, internal load balancers.
+                [network.natGateways === "perAz" ? zones : 1, 4 * zones, Object.keys(nodePools).length],
                 stack,
             );
         }
