@@ -74,8 +74,7 @@ export async function evaluateMatrix(layout: Layout): Promise<Decision[]> {
                         },
                         {},
                     );
-                    const actual =
-                        result.resultType === "error" ? "error" : result.overallResult === "Allowed" ? "allowed" : "denied";
+                    const actual = result.resultType === "error" ? "error" : result.overallResult === "Allowed" ? "allowed" : "denied";
                     decisions.push({
                         layout,
                         own: own.scope.environment,
@@ -98,7 +97,10 @@ export async function evaluateMatrix(layout: Layout): Promise<Decision[]> {
 export function renderMatrix(decisions: Decision[], own: string): string {
     const mine = decisions.filter((d) => d.own === own);
     const targets = [...new Set(mine.map((d) => d.target))];
-    const lines = [`| request (${own}'s roles →) | target | ${ciRoleKinds.join(" | ")} |`, `|---|---|${ciRoleKinds.map(() => "---").join("|")}|`];
+    const lines = [
+        `| request (${own}'s roles →) | target | ${ciRoleKinds.join(" | ")} |`,
+        `|---|---|${ciRoleKinds.map(() => "---").join("|")}|`,
+    ];
     for (const request of blastRequests) {
         for (const target of targets) {
             const cells = ciRoleKinds.map((role) => {
@@ -106,7 +108,9 @@ export function renderMatrix(decisions: Decision[], own: string): string {
                 const mark = d.actual === "allowed" ? "ALLOWED" : d.actual;
                 return d.actual === d.expected ? mark : `${mark} (expected ${d.expected})`;
             });
-            lines.push(`| ${request.what} (\`${request.action}\`) | ${target === own ? `${target} (own)` : target} | ${cells.join(" | ")} |`);
+            lines.push(
+                `| ${request.what} (\`${request.action}\`) | ${target === own ? `${target} (own)` : target} | ${cells.join(" | ")} |`,
+            );
         }
     }
     return lines.join("\n");
@@ -139,7 +143,9 @@ async function main(args: string[]): Promise<number> {
             console.log(`\n### ${layout}: roles of ${own}\n\n${renderMatrix(decisions, own)}`);
         }
         const allowed = decisions.filter((d) => d.actual === "allowed").length;
-        console.log(`\n${layout}: ${decisions.length} requests evaluated, ${allowed} allowed, ${decisions.length - allowed} denied, ${wrong} unexpected`);
+        console.log(
+            `\n${layout}: ${decisions.length} requests evaluated, ${allowed} allowed, ${decisions.length - allowed} denied, ${wrong} unexpected`,
+        );
     }
     return wrong === 0 ? 0 : 1;
 }

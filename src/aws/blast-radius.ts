@@ -1,5 +1,15 @@
 import { deployStatements, driftStatements, imagePushStatements, previewStatements } from "./ci-policies";
-import { arns, bootstrapManagedBy, CiRoleKind, ciRoleKinds, CiScope, environmentTag, managedByTag, stackManagedBy, stateKeyPrefix } from "./ci-scope";
+import {
+    arns,
+    bootstrapManagedBy,
+    CiRoleKind,
+    ciRoleKinds,
+    CiScope,
+    environmentTag,
+    managedByTag,
+    stackManagedBy,
+    stateKeyPrefix,
+} from "./ci-scope";
 import { policy, PolicyDocument, Statement } from "./iam";
 import { permissionsBoundaryPolicy } from "./permissions-boundary";
 
@@ -42,7 +52,8 @@ const accountKeyPolicy = (t: CiScope): PolicyDocument =>
         Action: "kms:*",
         Resource: "*",
     });
-const stateObject = (t: CiScope) => `arn:${t.partition}:s3:::${t.stateBucket}/${stateKeyPrefix(t.environment)}/.pulumi/stacks/ml-platform/${t.environment}.json`;
+const stateObject = (t: CiScope) =>
+    `arn:${t.partition}:s3:::${t.stateBucket}/${stateKeyPrefix(t.environment)}/.pulumi/stacks/ml-platform/${t.environment}.json`;
 const key = (t: CiScope, id: string) => `arn:${t.partition}:kms:${t.region}:${t.accountId}:key/${t.environment}-${id}`;
 const ciRoleContext = (t: CiScope) => ({ ...tags(t), "iam:PermissionsBoundary": arns.boundary(t) });
 const all = ["preview", "drift", "deploy"] as const;
@@ -50,7 +61,14 @@ const all = ["preview", "drift", "deploy"] as const;
 /** The requests of the matrix, in the order of the table. */
 export const blastRequests: readonly BlastRequest[] = [
     { what: "read the stack's state", area: "state", action: "s3:GetObject", resource: stateObject, context: () => tls, allowedOwn: all },
-    { what: "write the stack's state", area: "state", action: "s3:PutObject", resource: stateObject, context: () => tls, allowedOwn: ["deploy"] },
+    {
+        what: "write the stack's state",
+        area: "state",
+        action: "s3:PutObject",
+        resource: stateObject,
+        context: () => tls,
+        allowedOwn: ["deploy"],
+    },
     {
         what: "decrypt with the stack's secrets-provider key",
         area: "keys",
@@ -78,7 +96,14 @@ export const blastRequests: readonly BlastRequest[] = [
         resourcePolicy: accountKeyPolicy,
         allowedOwn: ["deploy"],
     },
-    { what: "describe the cluster", area: "cluster", action: "eks:DescribeCluster", resource: arns.cluster, context: tags, allowedOwn: all },
+    {
+        what: "describe the cluster",
+        area: "cluster",
+        action: "eks:DescribeCluster",
+        resource: arns.cluster,
+        context: tags,
+        allowedOwn: all,
+    },
     {
         what: "create an access entry on the cluster",
         area: "cluster",

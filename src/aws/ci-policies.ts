@@ -61,7 +61,10 @@ export function stateAccess(s: CiScope, write: boolean): Statement[] {
 
 /** Pull-request previews: the state and key above, and the cluster's endpoint (Kubernetes reads go through the view access entry). */
 export function previewStatements(s: CiScope): Statement[] {
-    return [...stateAccess(s, false), { Sid: "ClusterEndpoint", Effect: "Allow", Action: "eks:DescribeCluster", Resource: arns.cluster(s) }];
+    return [
+        ...stateAccess(s, false),
+        { Sid: "ClusterEndpoint", Effect: "Allow", Action: "eks:DescribeCluster", Resource: arns.cluster(s) },
+    ];
 }
 
 /**
@@ -75,7 +78,13 @@ export function driftStatements(s: CiScope): Statement[] {
         {
             Sid: "RefreshUnscopedReads",
             Effect: "Allow",
-            Action: ["ec2:Describe*", "elasticloadbalancing:Describe*", "autoscaling:Describe*", "kms:ListAliases", "eks:DescribeAddonVersions"],
+            Action: [
+                "ec2:Describe*",
+                "elasticloadbalancing:Describe*",
+                "autoscaling:Describe*",
+                "kms:ListAliases",
+                "eks:DescribeAddonVersions",
+            ],
             Resource: "*",
         },
         {
@@ -113,7 +122,14 @@ export function driftStatements(s: CiScope): Statement[] {
             // Bucket settings only: object ARNs (`<bucket>/*`) are not listed, so no backup is readable.
             Sid: "RefreshBuckets",
             Effect: "Allow",
-            Action: ["s3:GetBucket*", "s3:GetEncryptionConfiguration", "s3:GetLifecycleConfiguration", "s3:GetAccelerateConfiguration", "s3:GetReplicationConfiguration", "s3:ListBucket"],
+            Action: [
+                "s3:GetBucket*",
+                "s3:GetEncryptionConfiguration",
+                "s3:GetLifecycleConfiguration",
+                "s3:GetAccelerateConfiguration",
+                "s3:GetReplicationConfiguration",
+                "s3:ListBucket",
+            ],
             Resource: `arn:${s.partition}:s3:::${s.prefix}-*`,
         },
     ];
@@ -141,12 +157,23 @@ export function deployStatements(s: CiScope): Statement[] {
         {
             Sid: "ClusterReads",
             Effect: "Allow",
-            Action: ["eks:DescribeAddonVersions", "eks:DescribeClusterVersions", "eks:ListClusters", "eks:DescribeAccessPolicies", "eks:ListAccessPolicies"],
+            Action: [
+                "eks:DescribeAddonVersions",
+                "eks:DescribeClusterVersions",
+                "eks:ListClusters",
+                "eks:DescribeAccessPolicies",
+                "eks:ListAccessPolicies",
+            ],
             Resource: "*",
         },
         { Sid: "Registries", Effect: "Allow", Action: "ecr:*", Resource: arns.repositories(s) },
         { Sid: "RegistryLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
-        { Sid: "LogGroups", Effect: "Allow", Action: "logs:*", Resource: [...arns.logGroups(s), ...arns.logGroups(s).map((g) => `${g}:*`)] },
+        {
+            Sid: "LogGroups",
+            Effect: "Allow",
+            Action: "logs:*",
+            Resource: [...arns.logGroups(s), ...arns.logGroups(s).map((g) => `${g}:*`)],
+        },
         {
             Sid: "LogGroupReads",
             Effect: "Allow",

@@ -74,7 +74,12 @@ export function permissionsBoundaryPolicy(s: CiScope): PolicyDocument {
             Resource: "*",
             Condition: { StringNotEquals: { "iam:PermissionsBoundary": boundary } },
         },
-        { Sid: "DenyBoundaryRemoval", Effect: "Deny", Action: ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"], Resource: "*" },
+        {
+            Sid: "DenyBoundaryRemoval",
+            Effect: "Deny",
+            Action: ["iam:DeleteRolePermissionsBoundary", "iam:DeleteUserPermissionsBoundary"],
+            Resource: "*",
+        },
         {
             Sid: "DenyBoundaryChanges",
             Effect: "Deny",

@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { fakeInvoke, fakeResourceState } from "./fake-state";
+import { FakeIdentity, fakeIdentity, fakeInvoke, fakeResourceState } from "./fake-state";
 import { ResourceRecord, toInventoryValue } from "./inventory";
 import { projectRoot, readStackConfig, StackConfig } from "./stack-files";
 
@@ -48,16 +48,16 @@ class RecordingMonitor extends MockMonitor {
     /** Outputs the engine would mark secret for the registration being handled right now. */
     private secretOutputs: string[] = [];
 
-    constructor(region: string) {
+    constructor(region: string, identity: FakeIdentity) {
         super({
             newResource: (args) => {
-                const result = fakeResourceState(args.type, args.name, args.inputs as Record<string, unknown>, region);
+                const result = fakeResourceState(args.type, args.name, args.inputs as Record<string, unknown>, region, identity.accountId);
                 for (const key of this.secretOutputs) {
                     if (result.state[key] !== undefined) result.state[key] = pulumi.secret(result.state[key]);
                 }
                 return result;
             },
-            call: (args) => fakeInvoke(args.token, region),
+            call: (args) => fakeInvoke(args.token, region, identity),
         });
         // The base class computes URNs in a private method; ours must agree with it everywhere.
         (this as unknown as { newUrn: RecordingMonitor["urnFor"] }).newUrn = (p, t, n) => this.urnFor(p, t, n);
@@ -131,6 +131,8 @@ export interface StackRun {
 export interface RunOptions {
     /** Replace or remove (undefined) config keys after the stack files are read. Full keys. */
     overrides?: Record<string, string | undefined>;
+    /** Render as this IAM role (`--as`): the caller `aws.getCallerIdentity` returns is a session of it. */
+    as?: string;
 }
 
 /**
@@ -155,7 +157,7 @@ let queue: Promise<void> = Promise.resolve();
 async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
     const { config, secretKeys } = withOverrides(readStackConfig(stack), options.overrides ?? {});
     const region = config["aws:region"] ?? "us-east-1";
-    const monitor = new RecordingMonitor(region);
+    const monitor = new RecordingMonitor(region, fakeIdentity(config, options.as));
     pulumi.runtime.setMockOptions(monitor, "ml-platform", stack, false);
     Object.assign(runtimeState.getStore(), {
         supportsSecrets: true,
