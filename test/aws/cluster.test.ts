@@ -77,10 +77,10 @@ describe("aws/cluster", () => {
             for (const g of groups) assert.ok(g.dependsOn.includes(addon(n).urn), `${g.name} waits for ${n}`);
     });
 
-    it("gives the deploying identity admin through an access entry, and the Kubernetes provider waits for it", async () => {
+    it("gives the stack's deploy role (never the caller) admin through an access entry, and the Kubernetes provider waits for it", async () => {
         const { resources } = await successfulRun("prod");
         const admin = findResource(resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "cluster-deployer");
-        assert.equal(admin.inputs.principalArn, "arn:aws:iam::123456789012:role/offline-synth");
+        assert.equal(admin.inputs.principalArn, "arn:aws:iam::123456789012:role/ml-platform-prod-ci-deploy");
         const provider = findResource(resources, "pulumi:providers:kubernetes", "cluster-k8s");
         assert.ok(provider.dependsOn.includes(admin.urn));
         assert.equal(provider.inputs.kubeconfig, "[secret]");
