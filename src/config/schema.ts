@@ -83,7 +83,10 @@ export const configSchema = z.strictObject({
      * provider refuses any other). With exactly one, it is the stack's account ID everywhere in the
      * program, so the plan does not depend on who renders it (bootstrap/README.md: one account per environment).
      */
-    allowedAccountIds: z.array(z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account ID")).min(1).optional(),
+    allowedAccountIds: z
+        .array(z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account ID"))
+        .min(1)
+        .optional(),
     network: z.strictObject({
         vpcCidr: cidr,
         availabilityZones: z.array(z.string()).min(2, "must list at least 2 zones").max(6),

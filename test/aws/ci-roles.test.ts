@@ -27,7 +27,10 @@ describe("aws/ci-roles", () => {
             assert.ok(!(s.Action === "*" || (Array.isArray(s.Action) && s.Action.includes("*"))), JSON.stringify(s));
         for (const s of statements.filter((s) => [s.Action ?? []].flat().some((a) => a.startsWith("iam:") && !/^iam:(Get|List)/.test(a)))) {
             if (s.Sid === "ServiceLinkedRoles") continue;
-            assert.ok([s.Resource ?? []].flat().every((r) => r.includes("ml-platform-prod-") || r.includes("oidc-provider/")), s.Sid);
+            assert.ok(
+                [s.Resource ?? []].flat().every((r) => r.includes("ml-platform-prod-") || r.includes("oidc-provider/")),
+                s.Sid,
+            );
         }
     });
 
