@@ -116,7 +116,7 @@ describe("aws/cluster", () => {
         const engineers = findResource(run.resources, "aws:eks/accessEntry:AccessEntry", "cluster-access-engineers");
         assert.deepEqual(engineers.inputs.kubernetesGroups, ["ml-platform:data-engineer"]);
         const admins = ofType(run.resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").map((a) => a.name);
-        assert.deepEqual(admins.sort(), ["ci-preview", "cluster-access-break-glass", "cluster-deployer"]);
+        assert.deepEqual(admins.sort(), ["ci-drift", "ci-preview", "cluster-access-break-glass", "cluster-deployer"]);
         for (const association of ofType(run.resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")) {
             const entry = findResource(run.resources, "aws:eks/accessEntry:AccessEntry", association.name);
             assert.ok(association.dependsOn.includes(entry.urn), `${association.name} waits for its access entry`);
