@@ -77,6 +77,12 @@ export function minioIdentity(name: string, args: MinioIdentityArgs, opts: pulum
         { metadata: { name: `${name}-policy`, namespace: dataNamespace }, data: { "policy.json": JSON.stringify(args.policy, null, 2) } },
         opts,
     );
+    // Its own ServiceAccount, without a token: the Job talks to MinIO only, never to the Kubernetes API.
+    const account = new k8s.core.v1.ServiceAccount(
+        `${name}-sa`,
+        { metadata: { name, namespace: dataNamespace }, automountServiceAccountToken: false },
+        opts,
+    );
     const fromSecret = (key: string) => ({ secretKeyRef: { name: args.credentialsSecret, key } });
     return new k8s.batch.v1.Job(
         name,
@@ -88,6 +94,7 @@ export function minioIdentity(name: string, args: MinioIdentityArgs, opts: pulum
                     metadata: { labels: { "app.kubernetes.io/name": name } },
                     spec: {
                         restartPolicy: "Never",
+                        serviceAccountName: name,
                         automountServiceAccountToken: false,
                         securityContext: {
                             runAsNonRoot: true,
@@ -131,6 +138,6 @@ export function minioIdentity(name: string, args: MinioIdentityArgs, opts: pulum
                 },
             },
         },
-        { ...opts, dependsOn: [...([opts.dependsOn ?? []].flat() as pulumi.Resource[]), policyMap], deleteBeforeReplace: true },
+        { ...opts, dependsOn: [...([opts.dependsOn ?? []].flat() as pulumi.Resource[]), policyMap, account], deleteBeforeReplace: true },
     );
 }
