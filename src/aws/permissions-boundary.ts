@@ -12,8 +12,8 @@ import { policy, PolicyDocument } from "./iam";
  * role included, and the deploy role may create or change a role only with it attached.
  *
  * The ceiling is the AWS services the platform's roles use (the CI roles, the cluster and node
- * roles, the add-on roles: test/aws/permissions-boundary.test.ts checks every action of the
- * inventory is under it). The denies are the guardrails:
+ * roles, the add-on roles; listed by hand from the inventory's policies and the AWS managed
+ * policies they attach, see boundaryServices). The denies are the guardrails:
  * - nothing tagged with another environment (EC2, ELB, EKS, KMS, ... all honour `aws:ResourceTag`);
  * - no other environment's state prefix;
  * - no IAM role created or changed without this boundary, no boundary removed, and neither the
