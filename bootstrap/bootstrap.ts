@@ -1,13 +1,30 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import {
+    boundaryPolicyName,
+    bootstrapManagedBy,
+    ciScope,
+    defaultSecretsKeyAlias,
+    environmentTag,
+    managedByTag,
+    stateBucketKeyAlias,
+    stateKeyPrefix,
+} from "../src/aws/ci-scope";
+import { permissionsBoundaryPolicy } from "../src/aws/permissions-boundary";
 
 /**
  * What must exist before the platform's first `pulumi login` (README.md in this directory):
  *
- * - the S3 bucket that holds every stack's state: versioned (the state history is the backup),
- *   encrypted with the KMS key, public access blocked, ACLs disabled, TLS required;
- * - the KMS key of the `awskms://` secrets provider (rotating, with an explicit key policy);
+ * - the S3 bucket that holds the state of this account's stacks, one prefix per environment
+ *   (`s3://<bucket>/<environment>`): versioned (the state history is the backup), encrypted with
+ *   the state key, public access blocked, ACLs disabled, TLS required;
+ * - per environment: its own `awskms://` secrets-provider key (`alias/ml-platform-pulumi-secrets-<env>`,
+ *   rotating, tagged with the environment) and its permissions boundary (`ml-platform-boundary-<env>`,
+ *   src/aws/permissions-boundary.ts), which every role of that stack carries and its deploy role cannot change;
  * - the account's GitHub Actions OIDC provider, which the stacks' CI roles trust.
+ *
+ * One account for all environments: list them all in `environments`. One account per
+ * environment: one bootstrap stack per account, each listing its environment.
  *
  * Every resource is protected: deleting any of them would lose every stack's state or secrets.
  * The defaults match the main stack's `ci` config defaults (src/config/schema.ts), which its CI
@@ -25,12 +42,15 @@ export interface BootstrapArgs {
     noncurrentVersionDays?: number;
     /** Create the GitHub Actions OIDC provider; false if the account already has one. Default true. */
     createGithubOidcProvider?: boolean;
+    /** Environments whose stacks keep their state in this account. Default dev, staging, prod (one account for all). */
+    environments?: string[];
 }
 
 export const defaults = {
     stateBucketPrefix: "ml-platform-pulumi-state",
     secretsKeyAlias: "alias/ml-platform-pulumi-secrets",
     noncurrentVersionDays: 365,
+    environments: ["dev", "staging", "prod"],
 } as const;
 
 export const githubOidcUrl = "https://token.actions.githubusercontent.com";
@@ -54,6 +74,12 @@ export function bootstrapArgProblems(args: BootstrapArgs): string[] {
         if (!iamPrincipalArn.test(arn)) {
             problems.push(`keyAdministratorArns: ${JSON.stringify(arn)}: must be an IAM role or user ARN (never a wildcard principal)`);
         }
+    }
+    const environments = args.environments;
+    if (environments !== undefined && (environments.length === 0 || environments.some((e) => !/^[a-z][a-z0-9]{1,11}$/.test(e)))) {
+        problems.push(
+            `environments = ${JSON.stringify(environments)}: must list at least one environment name (2-12 lowercase letters or digits, as the stacks' ml-platform:environment)`,
+        );
     }
     const days = args.noncurrentVersionDays;
     if (days !== undefined && (!Number.isInteger(days) || days < 30)) {
@@ -153,6 +179,15 @@ export interface BootstrapOutputs {
     secretsKeyArn: pulumi.Output<string>;
     secretsKeyAlias: pulumi.Output<string>;
     githubOidcProviderArn: pulumi.Output<string>;
+    /** Per environment: `pulumi login` URL (the state prefix), secrets provider, key ARN, boundary ARN. */
+    environments: Record<string, EnvironmentOutputs>;
+}
+
+export interface EnvironmentOutputs {
+    backendUrl: pulumi.Output<string>;
+    secretsProvider: pulumi.Output<string>;
+    secretsKeyArn: pulumi.Output<string>;
+    permissionsBoundaryArn: pulumi.Output<string>;
 }
 
 export interface Bootstrap {
@@ -160,6 +195,9 @@ export interface Bootstrap {
     key: aws.kms.Key;
     alias: aws.kms.Alias;
     githubOidcProvider?: aws.iam.OpenIdConnectProvider;
+    /** Per environment: its secrets key and its permissions boundary. */
+    environmentKeys: Record<string, aws.kms.Key>;
+    boundaries: Record<string, aws.iam.Policy>;
     outputs: BootstrapOutputs;
 }
 
@@ -188,7 +226,11 @@ export function createBootstrap(args: BootstrapArgs = {}): Bootstrap {
         },
         protect,
     );
+    // The first key: it encrypts the bucket at rest (through S3 only, for every environment's role).
+    // Its first alias is the shared secrets provider of earlier versions, kept until every stack has
+    // moved to its own key (README.md, "Moving a stack to its own key").
     const alias = new aws.kms.Alias("secrets", { name: aliasName, targetKeyId: key.keyId }, protect);
+    new aws.kms.Alias("state", { name: stateBucketKeyAlias, targetKeyId: key.keyId }, protect);
 
     const bucket = new aws.s3.Bucket(
         "state",
@@ -248,12 +290,56 @@ export function createBootstrap(args: BootstrapArgs = {}): Bootstrap {
                   protect,
               );
 
+    const environmentKeys: Record<string, aws.kms.Key> = {};
+    const boundaries: Record<string, aws.iam.Policy> = {};
+    const environments: Record<string, EnvironmentOutputs> = {};
+    for (const env of args.environments ?? defaults.environments) {
+        const envTags = { ...tags, [environmentTag]: env, [managedByTag]: bootstrapManagedBy };
+        const envKey = new aws.kms.Key(
+            `secrets-${env}`,
+            {
+                description: `Pulumi secrets provider (awskms://) of the ml-platform ${env} stack`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                policy: pulumi
+                    .all([partition, caller.accountId])
+                    .apply(([p, id]) => JSON.stringify(keyPolicy(p, id, args.keyAdministratorArns))),
+                tags: envTags,
+            },
+            protect,
+        );
+        const envAlias = new aws.kms.Alias(`secrets-${env}`, { name: defaultSecretsKeyAlias(env), targetKeyId: envKey.keyId }, protect);
+        const boundary = new aws.iam.Policy(
+            `boundary-${env}`,
+            {
+                name: boundaryPolicyName(env),
+                description: `Permissions boundary of every IAM role of the ml-platform ${env} stack`,
+                policy: pulumi
+                    .all([partition, caller.accountId, region, bucket.bucket])
+                    .apply(([p, id, r, b]) => JSON.stringify(permissionsBoundaryPolicy(ciScope(p, id, r, env, { stateBucket: b })))),
+                tags: envTags,
+            },
+            protect,
+        );
+        environmentKeys[env] = envKey;
+        boundaries[env] = boundary;
+        environments[env] = {
+            backendUrl: pulumi.interpolate`s3://${bucket.bucket}/${stateKeyPrefix(env)}?region=${region}`,
+            secretsProvider: pulumi.interpolate`awskms://${envAlias.name}?region=${region}`,
+            secretsKeyArn: envKey.arn,
+            permissionsBoundaryArn: boundary.arn,
+        };
+    }
+
     return {
         bucket,
         key,
         alias,
         githubOidcProvider,
+        environmentKeys,
+        boundaries,
         outputs: {
+            environments,
             backendUrl: pulumi.interpolate`s3://${bucket.bucket}?region=${region}`,
             secretsProvider: pulumi.interpolate`awskms://${alias.name}?region=${region}`,
             stateBucketName: bucket.bucket,

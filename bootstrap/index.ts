@@ -10,12 +10,18 @@ const bootstrap = createBootstrap({
     keyAdministratorArns: config.getObject<string[]>("keyAdministratorArns"),
     noncurrentVersionDays: config.getNumber("noncurrentVersionDays"),
     createGithubOidcProvider: config.getBoolean("createGithubOidcProvider"),
+    environments: config.getObject<string[]>("environments"),
 });
 
-/** `pulumi login` this URL for the platform's stacks (GitHub variable PULUMI_BACKEND_URL). */
+/** The bucket's root URL; each stack logs in to its own prefix (`environments.<env>.backendUrl`). */
 export const backendUrl = bootstrap.outputs.backendUrl;
-/** `pulumi stack init <stack> --secrets-provider` this value. */
+/** The earlier shared secrets provider, kept until every stack has its own key. */
 export const secretsProvider = bootstrap.outputs.secretsProvider;
+/**
+ * Per environment: `backendUrl` (`pulumi login`, GitHub environment variable PULUMI_BACKEND_URL),
+ * `secretsProvider` (`pulumi stack init <env> --secrets-provider`), `secretsKeyArn`, `permissionsBoundaryArn`.
+ */
+export const environments = bootstrap.outputs.environments;
 export const stateBucketName = bootstrap.outputs.stateBucketName;
 export const stateBucketArn = bootstrap.outputs.stateBucketArn;
 export const secretsKeyArn = bootstrap.outputs.secretsKeyArn;

@@ -1,5 +1,6 @@
 import { awsContext } from "./aws/context";
-import { CiRoles } from "./aws/ci-roles";
+import { boundaryArn, CiRoles } from "./aws/ci-roles";
+import { applyPermissionsBoundary } from "./aws/permissions-boundary";
 import { Cluster } from "./aws/cluster";
 import { ClusterAddons } from "./aws/cluster-addons";
 import { Network } from "./aws/network";
@@ -28,6 +29,8 @@ import { stackOutputs } from "./outputs";
  */
 const config = loadConfig();
 const ctx = awsContext(config);
+// Every IAM role of this stack is bounded by the environment's permissions boundary (bootstrap/).
+applyPermissionsBoundary(boundaryArn(ctx));
 
 // AWS: network → cluster → node pools → add-ons that need nodes; registries and CI roles beside them.
 const network = new Network("network", { ctx, network: config.network, clusterName: ctx.name });
@@ -119,6 +122,7 @@ export = stackOutputs({
     ),
     registryUrls: registries.urls,
     ciPreviewRoleArn: ci.arns.preview,
+    ciDriftRoleArn: ci.arns.drift,
     ciDeployRoleArn: ci.arns.deploy,
     ciImagePushRoleArn: ci.arns.imagePush,
     gitopsRepoUrl: config.gitops.repoUrl,

@@ -26,6 +26,11 @@ export const outputContract = {
     nodePools: { type: "object", secret: false, description: "Node pools: name → { instanceTypes, minSize, maxSize, gpu }." },
     registryUrls: { type: "object", secret: false, description: "ECR repositories: name → repository URL." },
     ciPreviewRoleArn: { type: "string", secret: false, description: "IAM role GitHub Actions assumes for `pulumi preview` (read-only)." },
+    ciDriftRoleArn: {
+        type: "string",
+        secret: false,
+        description: "IAM role the drift job assumes for `pulumi preview --refresh` (read-only, main branch only).",
+    },
     ciDeployRoleArn: {
         type: "string",
         secret: false,

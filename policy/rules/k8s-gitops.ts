@@ -32,14 +32,17 @@ export const k8sGitopsRules: PlatformPolicy[] = [
         level: "mandatory",
         sources: ["Argo CD Projects", "NSA/CISA Kubernetes Hardening Guide (least privilege)"],
         items: [25],
-        summary: "Argo CD AppProjects list the source repositories and destinations they allow, with no wildcard.",
+        summary:
+            "Argo CD AppProjects list the source repositories and destinations they allow, with no wildcard; the built-in default project allows nothing.",
         types: [appProject],
         check: (props, { report }) => {
+            // An empty list allows nothing (Argo CD checks an Application's repository and destination against them).
             const repos = list<string>(get(props, "spec.sourceRepos"));
-            if (repos.length === 0) report("AppProject allows no source repository list (spec.sourceRepos is empty).");
             if (repos.includes("*")) report('AppProject allows any source repository ("*").');
             const destinations = list(get(props, "spec.destinations"));
-            if (destinations.length === 0) report("AppProject lists no destinations.");
+            if (get(props, "metadata.name") === "default" && (repos.length > 0 || destinations.length > 0)) {
+                report('The built-in "default" project must allow no source and no destination (lock it; use restricted projects).');
+            }
             for (const d of destinations) {
                 if (d?.namespace === "*") report('AppProject allows deploying into any namespace ("*").');
                 if (d?.server === "*" || d?.name === "*") report('AppProject allows deploying to any cluster ("*").');

@@ -163,6 +163,27 @@ export function appProjects(config: PlatformConfig) {
     ];
 }
 
+/**
+ * Argo CD's built-in `default` project, locked: no source, no destination, nothing cluster-wide,
+ * so an Application in it (anyone who can commit one to the GitOps path) can deploy nothing
+ * (SECURITY.md 25). Argo CD creates `default` only when it is missing, so it keeps ours; the
+ * provider applies it server-side and takes over the fields Argo CD set (`patchForce`).
+ */
+export function lockedDefaultProject() {
+    return {
+        apiVersion: "argoproj.io/v1alpha1",
+        kind: "AppProject",
+        metadata: { name: "default", namespace: argocdNamespace, annotations: { "pulumi.com/patchForce": "true" } },
+        spec: {
+            description: "Locked: allows no source and no destination. Use the platform and <env>-apps projects.",
+            sourceRepos: [],
+            destinations: [],
+            clusterResourceWhitelist: [],
+            namespaceResourceWhitelist: [],
+        },
+    };
+}
+
 /** The root app-of-apps: the environment's path in the GitOps repository, synced automatically where config says so. */
 export function rootApplication(config: PlatformConfig) {
     return {
@@ -237,6 +258,8 @@ export const argocd: Addon = {
         const projects = appProjects(config).map(
             (p) => new k8s.apiextensions.CustomResource(`argocd-project-${p.metadata.name}`, p, afterRelease),
         );
+        // Retained on delete: a deleted `default` comes back unrestricted (Argo CD recreates it).
+        new k8s.apiextensions.CustomResource("argocd-project-default", lockedDefaultProject(), { ...afterRelease, retainOnDelete: true });
         const root = rootApplication(config);
         new k8s.apiextensions.CustomResource(root.metadata.name, root, { parent, dependsOn: [release, ...projects] });
         return release;

@@ -6,7 +6,7 @@ import { charts } from "../config";
 import { alertmanagerConfig, renderAlertmanagerConfig } from "../monitoring/alertmanager";
 import { platformRuleGroups, ruleInputs } from "../monitoring/rules";
 import { monitoringNetworkPolicies, monitorLabels, monitors } from "../monitoring/scrape";
-import { grafanaUrl, kubePrometheusStackValues, monitoringNames } from "../monitoring/values";
+import { grafanaSidecarRole, grafanaUrl, kubePrometheusStackValues, monitoringNames } from "../monitoring/values";
 import { generatedPassword } from "../secrets/credentials";
 import { Addon, AddonContext, helmRelease } from "./contract";
 
@@ -70,13 +70,14 @@ export class Monitoring extends pulumi.ComponentResource {
             after,
         );
 
+        const grafanaRole = new k8s.rbac.v1.Role(`${name}-grafana-sidecar`, grafanaSidecarRole(namespace), after);
         const quota = config.namespaces[namespace].quota;
         this.release = helmRelease(
             monitoringNames.release,
             charts.kubePrometheusStack,
             namespace,
             kubePrometheusStackValues({ config, quota, clusterName: args.context.aws.name }),
-            { parent: this, dependsOn: [...args.dependsOn, ...policies, grafanaAdmin, alertmanagerSecret] },
+            { parent: this, dependsOn: [...args.dependsOn, ...policies, grafanaAdmin, alertmanagerSecret, grafanaRole] },
         );
 
         // The release brings the CRDs: rules and monitors come after it.

@@ -8,6 +8,7 @@ import { namespacesOfKind } from "../k8s/baseline";
 import { allow, apiServerAddresses } from "../k8s/network-policies";
 import { generatedPassword } from "../secrets/credentials";
 import { Addon, AddonContext, DeployOptions, helmRelease, serviceNamespace } from "./contract";
+import { backupPolicy, minioIdentity } from "./minio-identities";
 import {
     dataNamespace,
     dataPlacement,
@@ -242,7 +243,8 @@ export MINIO_BROWSER="off"
                 externalCertSecret: [{ name: minioTls, type: "cert-manager.io/v1" }],
                 features: { bucketDNS: false, enableSFTP: false },
                 buckets: config.objectStore.buckets.map((name) => ({ name })),
-                users: facts.backupCredentials ? [{ name: facts.backupCredentials.name }] : [],
+                // No tenant users: the operator makes each one a consoleAdmin (minio-identities.ts).
+                users: [],
                 podManagementPolicy: "Parallel",
                 prometheusOperator: false,
             },
@@ -255,6 +257,23 @@ export MINIO_BROWSER="off"
         },
     );
     const resources: pulumi.Resource[] = [tenant];
+    if (facts.backupCredentials) {
+        // The backup identity: the backup bucket only, created after the tenant by a Job with the root credentials.
+        resources.push(
+            minioIdentity(
+                "minio-backup-identity",
+                {
+                    endpoint: facts.endpoint,
+                    rootEnvSecret: "minio-env",
+                    caSecret: facts.caSecret!,
+                    credentialsSecret: facts.backupCredentials.name,
+                    policyName: "postgres-backup",
+                    policy: backupPolicy(backupBucket),
+                },
+                { parent, dependsOn: [tenant, ...users] },
+            ),
+        );
+    }
     if (config.objectStore.servers > 1) {
         // The operator makes no budget: a drain takes at most one server, which erasure coding survives.
         resources.push(

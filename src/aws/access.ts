@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { ciRoleName } from "./ci-scope";
 import { AwsContext } from "./context";
 
 /** Roles of the design that IAM principals can be mapped to (SPEC §3). */
@@ -14,8 +15,11 @@ export function accessGroup(role: PlatformRole, namespace?: string): string {
     return namespace === undefined ? `ml-platform:${role}` : `ml-platform:${namespace}:${role}`;
 }
 
-/** EKS access policies the platform grants (cluster-wide). */
-export type AccessPolicy = "AmazonEKSClusterAdminPolicy" | "AmazonEKSViewPolicy";
+/**
+ * EKS access policies the platform grants (cluster-wide). AmazonEKSViewPolicy reads everything but
+ * Secrets; AmazonEKSAdminViewPolicy reads Secrets too (what a refresh of the stack's Secrets needs).
+ */
+export type AccessPolicy = "AmazonEKSClusterAdminPolicy" | "AmazonEKSAdminViewPolicy" | "AmazonEKSViewPolicy";
 
 export interface ClusterAccessArgs {
     clusterName: pulumi.Input<string>;
@@ -51,13 +55,15 @@ export function clusterAccess(name: string, ctx: AwsContext, args: ClusterAccess
 }
 
 /**
- * Cluster-admin access for the identity running Pulumi (in CI: the deploy role). It creates
- * cluster-scoped objects (CRDs, ClusterRoles, webhooks), so it needs admin; granting it through an
- * access entry keeps that visible in state and in the policy pack, unlike EKS's implicit creator
- * admin, which we switch off. An assumed-role session is resolved to its role ARN (path included).
+ * Cluster-admin access for the stack's deploy role, `ml-platform-<environment>-ci-deploy` (its ARN
+ * is known from the account and the name, ci-scope.ts), which creates cluster-scoped objects (CRDs,
+ * ClusterRoles, webhooks). Never the caller's identity: a plan must not depend on who renders it
+ * (a preview as the preview role would otherwise plan to replace this entry). Administrators who run
+ * `pulumi up` by hand are `cluster-admin` entries of `accessEntries` (break-glass). Granting it
+ * through an access entry keeps it visible in state and in the policy pack, unlike EKS's implicit
+ * creator admin, which we switch off.
  */
 export function deployerAccess(name: string, cluster: aws.eks.Cluster, ctx: AwsContext, parent: pulumi.Resource): pulumi.Resource {
-    const caller = aws.getCallerIdentityOutput({}, { parent });
-    const principalArn = aws.iam.getSessionContextOutput({ arn: caller.arn }, { parent }).issuerArn;
+    const principalArn = pulumi.interpolate`arn:${ctx.partition}:iam::${ctx.accountId}:role/${ciRoleName(ctx.name, "deploy")}`;
     return clusterAccess(name, ctx, { clusterName: cluster.name, principalArn, accessPolicy: "AmazonEKSClusterAdminPolicy" }, parent);
 }

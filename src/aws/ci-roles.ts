@@ -3,8 +3,12 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
 import { githubEnvironments } from "../config/stacks";
 import { clusterAccess } from "./access";
+import { deployStatements, driftStatements, imagePushStatements, previewStatements } from "./ci-policies";
+import { arns, CiRoleKind, ciRoleName, ciScope, CiScope, maxSessionSeconds } from "./ci-scope";
 import { AwsContext } from "./context";
-import { managedPolicyArn, PolicyDocument, policy, Statement, webIdentityTrust } from "./iam";
+import { policy, Statement, webIdentityTrust } from "./iam";
+
+export { deployStatements, driftStatements, imagePushStatements, previewStatements, stateAccess } from "./ci-policies";
 
 export const githubIssuer = "token.actions.githubusercontent.com";
 
@@ -19,9 +23,10 @@ export interface CiRolesArgs {
     registryKeyArn?: pulumi.Output<string>;
 }
 
-/** Names the three CI roles share. */
+/** ARNs of the four CI roles. */
 export interface CiRoleArns {
     preview: pulumi.Output<string>;
+    drift: pulumi.Output<string>;
     deploy: pulumi.Output<string>;
     imagePush: pulumi.Output<string>;
 }
@@ -33,8 +38,10 @@ export interface CiRoleArns {
  */
 export function ciSubjects(ci: PlatformConfig["ci"], environment: string) {
     return {
-        // Pull-request previews and the scheduled drift check: the unprotected `<env>-preview` environment.
+        // Pull-request previews: the unprotected `<env>-preview` environment.
         preview: [`repo:${ci.githubRepository}:environment:${previewEnvironment(environment)}`],
+        // The scheduled drift check: `<env>-drift`, whose deployment branches are main only, so no pull request reaches it.
+        drift: [`repo:${ci.githubRepository}:environment:${driftEnvironment(environment)}`],
         // Only jobs bound to this GitHub Environment (with its approvals) can deploy it.
         deploy: [`repo:${ci.githubRepository}:environment:${githubEnvironments(environment).deploy}`],
         // Application pipelines push from a job bound to the same-named environment in their repository.
@@ -42,87 +49,14 @@ export function ciSubjects(ci: PlatformConfig["ci"], environment: string) {
     };
 }
 
-/** The GitHub Environment that preview and drift jobs of a stack run in (src/config/stacks.ts names them). */
+/** The GitHub Environment that pull-request preview jobs of a stack run in (src/config/stacks.ts names them). */
 export function previewEnvironment(environment: string): string {
     return githubEnvironments(environment).preview;
 }
 
-/** What `pulumi` needs on the state backend made by bootstrap/: the bucket and the secrets key (by alias). */
-export function stateAccess(
-    partition: string,
-    region: string,
-    accountId: string,
-    bucket: string,
-    keyAlias: string,
-    write: boolean,
-): Statement[] {
-    return [
-        { Sid: "StateList", Effect: "Allow", Action: "s3:ListBucket", Resource: `arn:${partition}:s3:::${bucket}` },
-        {
-            Sid: "StateObjects",
-            Effect: "Allow",
-            Action: write ? ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"] : ["s3:GetObject"],
-            Resource: `arn:${partition}:s3:::${bucket}/*`,
-        },
-        {
-            Sid: "SecretsProvider",
-            Effect: "Allow",
-            Action: write ? ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"] : ["kms:Decrypt"],
-            Resource: `arn:${partition}:kms:${region}:${accountId}:key/*`,
-            Condition: { "ForAnyValue:StringEquals": { "kms:ResourceAliases": keyAlias } },
-        },
-    ];
-}
-
-/**
- * What deploying this stack needs. Service actions are broad because the stack manages those
- * services, but IAM, the most dangerous, is limited to this environment's own names, so the role
- * cannot grant itself or anything else more (CKV_AWS_1/49: no `*` on `*`).
- */
-export function deployPolicy(partition: string, accountId: string, prefix: string): PolicyDocument {
-    const iam = (kind: string) => `arn:${partition}:iam::${accountId}:${kind}`;
-    return policy(
-        {
-            Sid: "PlatformServices",
-            Effect: "Allow",
-            Action: ["ec2:*", "eks:*", "ecr:*", "logs:*", "autoscaling:*", "kms:*", "elasticloadbalancing:*", "sts:GetCallerIdentity"],
-            Resource: "*",
-        },
-        {
-            Sid: "PlatformBuckets",
-            Effect: "Allow",
-            Action: "s3:*",
-            Resource: [`arn:${partition}:s3:::${prefix}-*`, `arn:${partition}:s3:::${prefix}-*/*`],
-        },
-        {
-            Sid: "OwnIamOnly",
-            Effect: "Allow",
-            Action: "iam:*",
-            Resource: [
-                iam(`role/${prefix}-*`),
-                iam(`policy/${prefix}-*`),
-                iam("oidc-provider/oidc.eks.*"),
-                iam(`oidc-provider/${githubIssuer}`),
-            ],
-        },
-        { Sid: "ReadIam", Effect: "Allow", Action: ["iam:Get*", "iam:List*"], Resource: "*" },
-        {
-            Sid: "ServiceLinkedRoles",
-            Effect: "Allow",
-            Action: "iam:CreateServiceLinkedRole",
-            Resource: "*",
-            Condition: {
-                StringEquals: {
-                    "iam:AWSServiceName": [
-                        "eks.amazonaws.com",
-                        "eks-nodegroup.amazonaws.com",
-                        "autoscaling.amazonaws.com",
-                        "elasticloadbalancing.amazonaws.com",
-                    ],
-                },
-            },
-        },
-    );
+/** The GitHub Environment that the drift jobs of a stack run in (main branch only). */
+export function driftEnvironment(environment: string): string {
+    return githubEnvironments(environment).drift;
 }
 
 /**
@@ -137,7 +71,11 @@ export class CiRoles extends pulumi.ComponentResource {
         const { ctx, ci } = args;
         const parent = { parent: this };
         const subjects = ciSubjects(ci, args.environment);
-        const bucket = ctx.accountId.apply((id) => ci.stateBucket ?? `ml-platform-pulumi-state-${id}`);
+        const scope = pulumi
+            .all([ctx.partition, ctx.accountId])
+            .apply(([p, id]) =>
+                ciScope(p, id, ctx.region, ctx.environment, { stateBucket: ci.stateBucket, secretsKeyAlias: ci.secretsKeyAlias }),
+            );
 
         const providerArn = ci.createGithubOidcProvider
             ? new aws.iam.OpenIdConnectProvider(
@@ -147,19 +85,15 @@ export class CiRoles extends pulumi.ComponentResource {
               ).arn
             : pulumi.interpolate`arn:${ctx.partition}:iam::${ctx.accountId}:oidc-provider/${githubIssuer}`;
 
-        const role = (
-            kind: "preview" | "deploy" | "image-push",
-            roleSubjects: string[],
-            statements: pulumi.Output<Statement[]>,
-            managed: string[] = [],
-        ) => {
+        // Every role carries the environment's permissions boundary (applyPermissionsBoundary in the composition root).
+        const role = (kind: CiRoleKind, roleSubjects: string[], statements: pulumi.Output<Statement[]>) => {
             const r = new aws.iam.Role(
                 `${name}-${kind}`,
                 {
-                    name: `${ctx.name}-ci-${kind}`,
+                    name: ciRoleName(ctx.name, kind),
                     description: `GitHub Actions ${kind} role for ${ctx.name}`,
                     assumeRolePolicy: providerArn.apply((arn) => JSON.stringify(webIdentityTrust(arn, githubIssuer, roleSubjects))),
-                    maxSessionDuration: 3600,
+                    maxSessionDuration: maxSessionSeconds[kind],
                     tags: { ...ctx.tags },
                 },
                 parent,
@@ -169,36 +103,23 @@ export class CiRoles extends pulumi.ComponentResource {
                 { role: r.id, policy: statements.apply((s) => JSON.stringify(policy(...s))) },
                 parent,
             );
-            for (const m of managed) {
-                new aws.iam.RolePolicyAttachment(
-                    `${name}-${kind}-${m}`,
-                    { role: r.name, policyArn: ctx.partition.apply((p) => managedPolicyArn(p, m)) },
-                    parent,
-                );
-            }
             return r;
         };
 
-        const env = pulumi.all([ctx.partition, ctx.accountId, bucket]);
-        const preview = role(
-            "preview",
-            subjects.preview,
-            env.apply(([p, id, b]) => stateAccess(p, ctx.region, id, b, ci.secretsKeyAlias, false)),
-            ["ReadOnlyAccess"],
-        );
-        const deploy = role(
-            "deploy",
-            subjects.deploy,
-            env.apply(([p, id, b]) => [
-                ...stateAccess(p, ctx.region, id, b, ci.secretsKeyAlias, true),
-                ...deployPolicy(p, id, ctx.name).Statement,
-            ]),
-        );
-        // Previews read Kubernetes objects too: view access, which excludes Secrets.
+        const preview = role("preview", subjects.preview, scope.apply(previewStatements));
+        const drift = role("drift", subjects.drift, scope.apply(driftStatements));
+        const deploy = role("deploy", subjects.deploy, scope.apply(deployStatements));
+        // Previews read Kubernetes objects but Secrets (view); a drift check refreshes the stack's Secrets too (admin view).
         clusterAccess(
             `${name}-preview`,
             ctx,
             { clusterName: args.cluster.name, principalArn: preview.arn, accessPolicy: "AmazonEKSViewPolicy" },
+            this,
+        );
+        clusterAccess(
+            `${name}-drift`,
+            ctx,
+            { clusterName: args.cluster.name, principalArn: drift.arn, accessPolicy: "AmazonEKSAdminViewPolicy" },
             this,
         );
 
@@ -209,31 +130,14 @@ export class CiRoles extends pulumi.ComponentResource {
             pulumi.all([repoArns, args.registryKeyArn ?? pulumi.output("")]).apply(([arns, keyArn]) => imagePushStatements(arns, keyArn)),
         );
 
-        this.arns = { preview: preview.arn, deploy: deploy.arn, imagePush: push.arn };
+        this.arns = { preview: preview.arn, drift: drift.arn, deploy: deploy.arn, imagePush: push.arn };
         this.registerOutputs({});
     }
 }
 
-/** Push to exactly these repositories (and use their KMS key); nothing else in ECR. */
-export function imagePushStatements(repositoryArns: string[], keyArn: string): Statement[] {
-    const statements: Statement[] = [{ Sid: "Login", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" }];
-    if (repositoryArns.length > 0) {
-        statements.push({
-            Sid: "PushToEnvironmentRepositories",
-            Effect: "Allow",
-            Action: [
-                "ecr:BatchCheckLayerAvailability",
-                "ecr:BatchGetImage",
-                "ecr:CompleteLayerUpload",
-                "ecr:DescribeImages",
-                "ecr:GetDownloadUrlForLayer",
-                "ecr:InitiateLayerUpload",
-                "ecr:PutImage",
-                "ecr:UploadLayerPart",
-            ],
-            Resource: repositoryArns,
-        });
-    }
-    if (keyArn) statements.push({ Sid: "RegistryKey", Effect: "Allow", Action: ["kms:Decrypt", "kms:GenerateDataKey"], Resource: keyArn });
-    return statements;
+/** The ARN of the environment's permissions boundary (bootstrap/ creates it; ci-scope.ts names it). */
+export function boundaryArn(ctx: AwsContext): pulumi.Output<string> {
+    return pulumi.all([ctx.partition, ctx.accountId]).apply(([p, id]) => arns.boundary(ciScope(p, id, ctx.region, ctx.environment)));
 }
+
+export type { CiScope };

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
+import { environmentTag, managedByTag, stackManagedBy } from "./ci-scope";
 
 /** What every AWS component needs to know about where it runs. */
 export interface AwsContext {
@@ -17,15 +18,19 @@ export interface AwsContext {
     readonly protect: boolean;
 }
 
+/**
+ * The stack's account: the one `aws:allowedAccountIds` names when it names exactly one (then no
+ * caller is asked, so the plan is the same whoever renders it), else the caller's account.
+ */
 export function awsContext(config: PlatformConfig): AwsContext {
-    const identity = aws.getCallerIdentityOutput();
+    const configured = config.allowedAccountIds?.length === 1 ? config.allowedAccountIds[0] : undefined;
     return {
         name: `ml-platform-${config.environment}`,
         environment: config.environment,
         region: config.region,
-        accountId: identity.accountId,
+        accountId: configured !== undefined ? pulumi.output(configured) : aws.getCallerIdentityOutput().accountId,
         partition: aws.getPartitionOutput().partition,
-        tags: { "platform.company.io/environment": config.environment, "platform.company.io/managed-by": "pulumi-ml-platform" },
+        tags: { [environmentTag]: config.environment, [managedByTag]: stackManagedBy },
         protect: config.protectStatefulResources,
     };
 }

@@ -7,8 +7,10 @@ export interface Statement {
     Sid?: string;
     Effect: "Allow" | "Deny";
     Principal?: Record<string, string | string[]>;
-    Action: string | string[];
+    Action?: string | string[];
+    NotAction?: string | string[];
     Resource?: string | string[];
+    NotResource?: string | string[];
     Condition?: Record<string, Record<string, string | string[]>>;
 }
 

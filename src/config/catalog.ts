@@ -124,6 +124,8 @@ export const images = {
     clusterAutoscaler: { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.34.5" },
     /** Last multi-arch community image still served by quay.io (MinIO publishes source only since Oct 2025). */
     minio: { repository: "quay.io/minio/minio", tag: "RELEASE.2025-09-07T16-13-09Z" },
+    /** MinIO's client, for the Job that creates limited identities (src/addons/minio-identities.ts). */
+    mc: { repository: "quay.io/minio/mc", tag: "RELEASE.2025-08-13T08-35-41Z" },
     /** PostgreSQL 18.6 (CloudNativePG's image; 1.30.0 defaults to 18.4): pinned so an operator upgrade never moves PostgreSQL. */
     postgresql: { repository: "ghcr.io/cloudnative-pg/postgresql", tag: "18.6-system-trixie" },
 } as const;

@@ -53,9 +53,10 @@ export function formatProblem(p: ConfigProblem): string {
     return `${configKey(p.path)} = ${value}: ${p.rule}`;
 }
 
-/** The full config key a path lives under: `region` is the AWS provider's `aws:region`; a path with a namespace is kept. */
+/** The full config key a path lives under: `region` and `allowedAccountIds` are the AWS provider's keys; a path with a namespace is kept. */
 export function configKey(path: string): string {
     if (path === "region") return "aws:region";
+    if (path === "allowedAccountIds" || path.startsWith("allowedAccountIds[")) return `aws:${path}`;
     return /^[^.[]*:/.test(path) ? path : `${projectName}:${path}`;
 }
 
@@ -74,6 +75,7 @@ export function parseConfig(stack: string, raw: Readonly<Record<string, string>>
     const foreign: ConfigProblem[] = [];
     for (const [fullKey, value] of Object.entries(raw)) {
         if (fullKey === "aws:region") input.region = value;
+        else if (fullKey === "aws:allowedAccountIds") input.allowedAccountIds = parseJson(value);
         else if (fullKey.startsWith(`${projectName}:`)) {
             const key = fullKey.slice(projectName.length + 1);
             input[key] = expectsString(key) ? value : parseJson(value);

@@ -120,6 +120,15 @@ export const configSchema = z.strictObject({
     tier: z.enum(tiers),
     /** AWS region, from the provider's own `aws:region` key. */
     region: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as us-east-1"),
+    /**
+     * AWS accounts the stack may deploy to, from the provider's own `aws:allowedAccountIds` key (the
+     * provider refuses any other). With exactly one, it is the stack's account ID everywhere in the
+     * program, so the plan does not depend on who renders it (bootstrap/README.md: one account per environment).
+     */
+    allowedAccountIds: z
+        .array(z.string().regex(/^\d{12}$/, "must be a 12-digit AWS account ID"))
+        .min(1)
+        .optional(),
     network: z.strictObject({
         vpcCidr: cidr,
         availabilityZones: z.array(z.string()).min(2, "must list at least 2 zones").max(6),
@@ -257,11 +266,11 @@ export const configSchema = z.strictObject({
             .string()
             .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name")
             .optional(),
-        /** Alias of the secrets-provider KMS key made by bootstrap/. */
+        /** Alias of this environment's secrets-provider KMS key made by bootstrap/. Default: alias/ml-platform-pulumi-secrets-<environment>. */
         secretsKeyAlias: z
             .string()
-            .regex(/^alias\/[\w/-]+$/, "must be a KMS alias such as alias/ml-platform-pulumi-secrets")
-            .default("alias/ml-platform-pulumi-secrets"),
+            .regex(/^alias\/[\w/-]+$/, "must be a KMS alias such as alias/ml-platform-pulumi-secrets-prod")
+            .optional(),
     }),
     /** Protect stateful resources (cluster, keys, registries, databases, buckets) from deletion. Default (Pulumi.yaml): true. */
     protectStatefulResources: z.boolean(),

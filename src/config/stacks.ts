@@ -14,9 +14,12 @@
  */
 export const stackNamePattern = /^[a-z][a-z0-9]{1,11}$/;
 
-/** The GitHub Environments of a stack: deploy jobs run in `<stack>`, previews and drift checks in `<stack>-preview`. */
-export function githubEnvironments(stack: string): { deploy: string; preview: string } {
-    return { deploy: stack, preview: `${stack}-preview` };
+/**
+ * The GitHub Environments of a stack: deploy jobs run in `<stack>`, pull-request previews in
+ * `<stack>-preview`, scheduled drift checks in `<stack>-drift` (deployment branches: main only).
+ */
+export function githubEnvironments(stack: string): { deploy: string; preview: string; drift: string } {
+    return { deploy: stack, preview: `${stack}-preview`, drift: `${stack}-drift` };
 }
 
 /**

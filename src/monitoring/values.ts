@@ -1,4 +1,5 @@
 import { poolLabel } from "../aws/node-pools";
+import { namespaceOfKind } from "../k8s/baseline";
 import type { NamespaceConfig, PlatformConfig } from "../config";
 
 /**
@@ -14,7 +15,25 @@ export const monitoringNames = {
     fullname: "kps",
     grafanaAdminSecret: "grafana-admin",
     alertmanagerConfigSecret: "alertmanager-platform",
+    /** The Role Grafana's sidecars use instead of the chart's (grafanaSidecarRole). */
+    grafanaSidecarRole: "grafana-sidecar-configmaps",
 };
+
+/**
+ * What Grafana's dashboard and data-source sidecars need: to read ConfigMaps in the monitoring
+ * namespace, nothing else. kube-prometheus-stack 88.5.3 (values.yaml: `grafana.sidecar.dashboards.searchNamespace: ALL`)
+ * with grafana chart 12.11.1 (values.yaml: `rbac.namespaced: false`, sidecars `resource: both`) gives
+ * Grafana a ClusterRole reading every Secret and ConfigMap of the cluster, and even its namespaced
+ * Role (templates/role.yaml) reads Secrets. The values below make the sidecars search only this
+ * namespace, for ConfigMaps only (the chart's data sources and dashboards are ConfigMaps), and bind
+ * this Role (`rbac.useExistingRole`) instead of the chart's; no ClusterRole is rendered.
+ */
+export function grafanaSidecarRole(namespace: string) {
+    return {
+        metadata: { name: monitoringNames.grafanaSidecarRole, namespace },
+        rules: [{ apiGroups: [""], resources: ["configmaps"], verbs: ["get", "watch", "list"] }],
+    };
+}
 
 type Resources = { requests: { cpu: string; memory: string }; limits: { cpu: string; memory: string } };
 
@@ -101,6 +120,7 @@ export function kubePrometheusStackValues({ config, quota, clusterName }: Values
     const r = monitoringResources(quota, m.prometheusReplicas);
     const onSystemPool = { nodeSelector: { [poolLabel]: "system" } };
     const host = grafanaHost(config.domain);
+    const monitoringNamespace = namespaceOfKind(config, "monitoring");
     // Basic monitoring notifies nobody, so silences need not survive a restart: no Alertmanager volume.
     const alertmanagerStorage = m.level === "full" ? { storage: volume(alertmanagerStorageGiB) } : {};
     return {
@@ -196,10 +216,18 @@ export function kubePrometheusStackValues({ config, quota, clusterName }: Values
             },
             // The chart provisions the Prometheus and Alertmanager data sources through this sidecar.
             // Every sidecar container reads sidecar.resources (grafana chart 12.11, _pod.tpl).
+            // Namespaced: ConfigMaps of the monitoring namespace only (grafanaSidecarRole).
+            rbac: { namespaced: true, useExistingRole: monitoringNames.grafanaSidecarRole },
             sidecar: {
                 resources: r.grafanaSidecar,
-                dashboards: { enabled: true },
-                datasources: { enabled: true, defaultDatasourceEnabled: true, alertmanager: { enabled: true } },
+                dashboards: { enabled: true, searchNamespace: monitoringNamespace, resource: "configmap" },
+                datasources: {
+                    enabled: true,
+                    defaultDatasourceEnabled: true,
+                    alertmanager: { enabled: true },
+                    searchNamespace: monitoringNamespace,
+                    resource: "configmap",
+                },
             },
             downloadDashboards: { resources: r.grafanaSidecar },
             dashboardProviders: {

@@ -9,24 +9,29 @@ import { projectRoot, stackNames } from "./stack-files";
 import { summarize } from "./summary";
 
 /**
- * Offline synth: `npm run synth -- --stack <dev|staging|prod> [--out DIR]`.
+ * Offline synth: `npm run synth -- --stack <dev|staging|prod> [--out DIR] [--as ROLE_ARN]`.
  * Runs the program under the mock runtime (no cloud credentials, no Pulumi CLI) and writes the
  * full plan as `DIR/resources.json` and a readable `DIR/report.md` (default `out/<stack>/`).
+ * `--as` renders the plan as that IAM role would (a session of it is the caller): the plan must
+ * not depend on who renders it, so the deploy, preview and drift roles give identical files.
  */
 
-const usage = "usage: npm run synth -- --stack <name> [--out DIR]";
+const usage = "usage: npm run synth -- --stack <name> [--out DIR] [--as ROLE_ARN]";
+const roleArn = /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 
 export interface SynthArgs {
     stack: string;
     out: string;
+    /** IAM role ARN to render as (`--as`). */
+    as?: string;
 }
 
-/** Parses `--stack NAME [--out DIR]`; throws with the usage line on anything else. */
+/** Parses `--stack NAME [--out DIR] [--as ROLE_ARN]`; throws with the usage line on anything else. */
 export function parseArgs(argv: readonly string[], known = stackNames()): SynthArgs {
     const values: Record<string, string> = {};
     for (let i = 0; i < argv.length; i += 2) {
         const flag = argv[i];
-        if ((flag !== "--stack" && flag !== "--out") || argv[i + 1] === undefined || argv[i + 1].startsWith("--")) {
+        if (!["--stack", "--out", "--as"].includes(flag) || argv[i + 1] === undefined || argv[i + 1].startsWith("--")) {
             throw new Error(`unexpected argument "${flag}"; ${usage}`);
         }
         values[flag.slice(2)] = argv[i + 1];
@@ -34,7 +39,11 @@ export function parseArgs(argv: readonly string[], known = stackNames()): SynthA
     if (!values.stack) throw new Error(`--stack is required; ${usage}`);
     if (!known.includes(values.stack))
         throw new Error(`--stack "${values.stack}" has no Pulumi.${values.stack}.yaml; known: ${known.join(", ")}`);
-    return { stack: values.stack, out: path.resolve(values.out ?? path.join(projectRoot, "out", values.stack)) };
+    if (values.as !== undefined && !roleArn.test(values.as)) {
+        throw new Error(`--as "${values.as}": must be an IAM role ARN such as arn:aws:iam::123456789012:role/ml-platform-dev-ci-deploy`);
+    }
+    const out = path.resolve(values.out ?? path.join(projectRoot, "out", values.stack));
+    return values.as === undefined ? { stack: values.stack, out } : { stack: values.stack, out, as: values.as };
 }
 
 async function main(): Promise<number> {
@@ -53,7 +62,7 @@ async function main(): Promise<number> {
     const started = process.hrtime.bigint();
     let run: Awaited<ReturnType<typeof runStack>>;
     try {
-        run = await runStack(args.stack);
+        run = await runStack(args.stack, { as: args.as });
     } catch (e) {
         // Unreadable stack files (StackFileError: file, line, key) fail before the program runs.
         console.error((e as Error).message);

@@ -3,7 +3,7 @@ import "./sdk-tuning";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { fakeInvoke, fakeResourceState } from "./fake-state";
+import { FakeIdentity, fakeIdentity, fakeInvoke, fakeResourceState } from "./fake-state";
 import { ResourceRecord, toInventoryValue } from "./inventory";
 import { projectRoot, readStackConfig, StackConfig } from "./stack-files";
 
@@ -50,16 +50,16 @@ class RecordingMonitor extends MockMonitor {
     /** Outputs the engine would mark secret for the registration being handled right now. */
     private secretOutputs: string[] = [];
 
-    constructor(region: string) {
+    constructor(region: string, identity: FakeIdentity) {
         super({
             newResource: (args) => {
-                const result = fakeResourceState(args.type, args.name, args.inputs as Record<string, unknown>, region);
+                const result = fakeResourceState(args.type, args.name, args.inputs as Record<string, unknown>, region, identity.accountId);
                 for (const key of this.secretOutputs) {
                     if (result.state[key] !== undefined) result.state[key] = pulumi.secret(result.state[key]);
                 }
                 return result;
             },
-            call: (args) => fakeInvoke(args.token, region),
+            call: (args) => fakeInvoke(args.token, region, identity),
         });
         // The base class computes URNs in a private method; ours must agree with it everywhere.
         (this as unknown as { newUrn: RecordingMonitor["urnFor"] }).newUrn = (p, t, n) => this.urnFor(p, t, n);
@@ -133,6 +133,8 @@ export interface StackRun {
 export interface RunOptions {
     /** Replace or remove (undefined) config keys after the stack files are read. Full keys. */
     overrides?: Record<string, string | undefined>;
+    /** Render as this IAM role (`--as`): the caller `aws.getCallerIdentity` returns is a session of it. */
+    as?: string;
 }
 
 /**
@@ -157,7 +159,7 @@ let queue: Promise<void> = Promise.resolve();
 async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
     const { config, secretKeys } = withOverrides(readStackConfig(stack), options.overrides ?? {});
     const region = config["aws:region"] ?? "us-east-1";
-    const monitor = new RecordingMonitor(region);
+    const monitor = new RecordingMonitor(region, fakeIdentity(config, options.as));
     pulumi.runtime.setMockOptions(monitor, "ml-platform", stack, false);
     Object.assign(runtimeState.getStore(), {
         supportsSecrets: true,

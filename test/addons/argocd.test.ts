@@ -64,11 +64,21 @@ describe("addons/argocd", () => {
 
         it(`${stack}: projects restrict repositories and destinations; the root app points at environments/${stack}`, async () => {
             const { resources } = await successfulRun(stack);
-            const projects = ofType(resources, "kubernetes:argoproj.io/v1alpha1:AppProject");
+            const all = ofType(resources, "kubernetes:argoproj.io/v1alpha1:AppProject");
             assert.deepEqual(
-                projects.map((p) => (p.inputs.metadata as { name: string }).name).sort(),
-                [`${stack}-apps`, "platform"].sort(),
+                all.map((p) => (p.inputs.metadata as { name: string }).name).sort(),
+                [`${stack}-apps`, "default", "platform"].sort(),
             );
+            // The built-in default project is locked: no source, no destination, nothing cluster-wide.
+            const locked = findResource(all, "kubernetes:argoproj.io/v1alpha1:AppProject", "argocd-project-default");
+            assert.deepEqual(locked.inputs.spec, {
+                description: (locked.inputs.spec as { description: string }).description,
+                sourceRepos: [],
+                destinations: [],
+                clusterResourceWhitelist: [],
+                namespaceResourceWhitelist: [],
+            });
+            const projects = all.filter((p) => p !== locked);
             for (const p of projects) {
                 const spec = p.inputs.spec as { sourceRepos: string[]; destinations: { namespace: string; server: string }[] };
                 assert.deepEqual(spec.sourceRepos, [platformConfig(stack).gitops.repoUrl]);

@@ -80,10 +80,10 @@ describe("aws/cluster", () => {
             for (const g of groups) assert.ok(g.dependsOn.includes(addon(n).urn), `${g.name} waits for ${n}`);
     });
 
-    it("gives the deploying identity admin through an access entry, and the Kubernetes provider waits for it", async () => {
+    it("gives the stack's deploy role (never the caller) admin through an access entry, and the Kubernetes provider waits for it", async () => {
         const { resources } = await successfulRun("prod");
         const admin = findResource(resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation", "cluster-deployer");
-        assert.equal(admin.inputs.principalArn, "arn:aws:iam::123456789012:role/offline-synth");
+        assert.equal(admin.inputs.principalArn, "arn:aws:iam::123456789012:role/ml-platform-prod-ci-deploy");
         const provider = findResource(resources, "pulumi:providers:kubernetes", "cluster-k8s");
         assert.ok(provider.dependsOn.includes(admin.urn));
         assert.equal(provider.inputs.kubeconfig, "[secret]");
@@ -119,7 +119,7 @@ describe("aws/cluster", () => {
         const engineers = findResource(run.resources, "aws:eks/accessEntry:AccessEntry", "cluster-access-engineers");
         assert.deepEqual(engineers.inputs.kubernetesGroups, ["ml-platform:data-engineer"]);
         const admins = ofType(run.resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation").map((a) => a.name);
-        assert.deepEqual(admins.sort(), ["ci-preview", "cluster-access-break-glass", "cluster-deployer"]);
+        assert.deepEqual(admins.sort(), ["ci-drift", "ci-preview", "cluster-access-break-glass", "cluster-deployer"]);
         for (const association of ofType(run.resources, "aws:eks/accessPolicyAssociation:AccessPolicyAssociation")) {
             const entry = findResource(run.resources, "aws:eks/accessEntry:AccessEntry", association.name);
             assert.ok(association.dependsOn.includes(entry.urn), `${association.name} waits for its access entry`);

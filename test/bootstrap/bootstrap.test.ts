@@ -84,8 +84,8 @@ describe("bootstrap", () => {
     let program: Record<string, pulumi.Output<string>>;
     let bootstrap: typeof BootstrapModule;
     let resources: Registration[];
-    const one = (type: string) => {
-        const found = resources.filter((r) => r.type === type);
+    const one = (type: string, name?: string) => {
+        const found = resources.filter((r) => r.type === type && (name === undefined || r.name === name));
         assert.equal(found.length, 1, `${type}: ${found.length} registered`);
         return found[0].inputs as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     };
@@ -107,11 +107,20 @@ describe("bootstrap", () => {
         resources = monitor.registrations.filter((r) => !r.type.startsWith("pulumi:providers:"));
     });
 
-    it("creates the state bucket and its settings, the KMS key and alias, and the GitHub OIDC provider, all protected", () => {
+    it("creates the state bucket and its settings, the KMS keys and aliases, the boundaries and the GitHub OIDC provider, all protected", () => {
+        const perEnvironment = ["dev", "prod", "staging"].flatMap((env) => [
+            `aws:iam/policy:Policy::boundary-${env}`,
+            `aws:kms/alias:Alias::secrets-${env}`,
+            `aws:kms/key:Key::secrets-${env}`,
+        ]);
         assert.deepEqual(resources.map((r) => `${r.type}::${r.name}`).sort(), [
             "aws:iam/openIdConnectProvider:OpenIdConnectProvider::github-actions",
+            ...perEnvironment.filter((r) => r.startsWith("aws:iam/policy")),
             "aws:kms/alias:Alias::secrets",
+            ...perEnvironment.filter((r) => r.startsWith("aws:kms/alias")),
+            "aws:kms/alias:Alias::state",
             "aws:kms/key:Key::secrets",
+            ...perEnvironment.filter((r) => r.startsWith("aws:kms/key")),
             "aws:s3/bucket:Bucket::state",
             "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration::state",
             "aws:s3/bucketOwnershipControls:BucketOwnershipControls::state",
@@ -162,13 +171,38 @@ describe("bootstrap", () => {
     });
 
     it("rotates the key, under an explicit policy with no wildcard principal, and aliases it", () => {
-        const key = one("aws:kms/key:Key");
+        const key = one("aws:kms/key:Key", "secrets");
         assert.equal(key.enableKeyRotation, true);
         assert.equal(key.deletionWindowInDays, 30);
         const policy = JSON.parse(key.policy);
         const principals = policy.Statement.flatMap((s: { Principal: { AWS: string | string[] } }) => [s.Principal.AWS].flat());
         assert.deepEqual(principals, [`arn:aws:iam::${accountId}:root`, admin]);
-        assert.deepEqual(one("aws:kms/alias:Alias"), { name: "alias/ml-platform-pulumi-secrets", targetKeyId: "k-1" });
+        assert.deepEqual(one("aws:kms/alias:Alias", "secrets"), { name: "alias/ml-platform-pulumi-secrets", targetKeyId: "k-1" });
+        assert.deepEqual(one("aws:kms/alias:Alias", "state"), { name: "alias/ml-platform-pulumi-state", targetKeyId: "k-1" });
+    });
+
+    it("gives each environment its own rotating secrets key, tagged with it, and its own state prefix", async () => {
+        for (const env of ["dev", "staging", "prod"]) {
+            const key = one("aws:kms/key:Key", `secrets-${env}`);
+            assert.equal(key.enableKeyRotation, true);
+            assert.equal(key.tags["platform.company.io/environment"], env);
+            assert.equal(key.tags["platform.company.io/managed-by"], "ml-platform-bootstrap");
+            assert.equal(one("aws:kms/alias:Alias", `secrets-${env}`).name, `alias/ml-platform-pulumi-secrets-${env}`);
+            const outputs = (program.environments as unknown as Record<string, BootstrapModule.EnvironmentOutputs>)[env];
+            assert.equal(await promiseOf(outputs.backendUrl), `s3://ml-platform-pulumi-state-${accountId}/${env}?region=${region}`);
+            assert.equal(await promiseOf(outputs.secretsProvider), `awskms://alias/ml-platform-pulumi-secrets-${env}?region=${region}`);
+        }
+    });
+
+    it("creates each environment's permissions boundary, named outside the names its deploy role manages", () => {
+        for (const env of ["dev", "staging", "prod"]) {
+            const boundary = one("aws:iam/policy:Policy", `boundary-${env}`);
+            assert.equal(boundary.name, `ml-platform-boundary-${env}`);
+            assert.ok(!boundary.name.startsWith(`ml-platform-${env}-`));
+            const doc = JSON.parse(boundary.policy);
+            assert.ok(doc.Statement.some((s: { Sid: string }) => s.Sid === "DenyCiRoleChanges"));
+            assert.match(JSON.stringify(doc), new RegExp(`ml-platform-pulumi-state-${accountId}/${env}/\\*`));
+        }
     });
 
     it("creates GitHub's OIDC provider for STS", () => {
@@ -192,6 +226,7 @@ describe("bootstrap", () => {
             stateBucket: "acme-pulumi-state",
             secretsKeyAlias: "alias/acme-pulumi",
             createGithubOidcProvider: false,
+            environments: ["prod"],
         });
         assert.equal(await promiseOf(result.outputs.backendUrl), `s3://acme-pulumi-state?region=${region}`);
         assert.equal(
@@ -200,8 +235,13 @@ describe("bootstrap", () => {
         );
         await runtimeSettings.waitForRPCs();
         const added = monitor.registrations.slice(before).filter((r) => !r.type.startsWith("pulumi:providers:"));
-        assert.equal(added.length, 9);
-        assert.ok(!added.some((r) => r.type.startsWith("aws:iam/")));
+        // One account per environment: this account's bootstrap lists its one environment.
+        assert.deepEqual(
+            added.filter((r) => r.type === "aws:kms/key:Key").map((r) => r.name),
+            ["secrets", "secrets-prod"],
+        );
+        assert.ok(!added.some((r) => r.type.startsWith("aws:iam/openIdConnectProvider")));
+        assert.equal(await promiseOf(result.outputs.environments.prod.backendUrl), `s3://acme-pulumi-state/prod?region=${region}`);
     });
 
     it("refuses a wildcard key administrator and every other bad argument at once, before creating anything", async () => {
@@ -213,9 +253,11 @@ describe("bootstrap", () => {
                     stateBucket: "Bad_Bucket",
                     secretsKeyAlias: "alias/aws/s3",
                     noncurrentVersionDays: 7,
+                    environments: ["Prod"],
                 }),
             (e: Error) => {
-                assert.equal(e.message.split("\n").length, 5, e.message);
+                assert.equal(e.message.split("\n").length, 6, e.message);
+                assert.match(e.message, /environments = \["Prod"\]: must list at least one environment name/);
                 assert.match(e.message, /keyAdministratorArns: "\*": must be an IAM role or user ARN \(never a wildcard principal\)/);
                 assert.match(e.message, /stateBucket = "Bad_Bucket"/);
                 assert.match(e.message, /secretsKeyAlias = "alias\/aws\/s3"/);

