@@ -35,7 +35,11 @@ const nodePool = z.strictObject({
         .min(1, "must list at least one instance type"),
     minSize: count(0, 100),
     maxSize: count(1, 100),
-    /** Initial size only: the cluster autoscaler owns the desired size afterwards. Default: minSize. */
+    /**
+     * Unset (the default): the pool starts at minSize and the cluster autoscaler owns the desired
+     * size. Set: every deploy sends it — set it to the new minSize when raising minSize above the
+     * running size (EKS rejects min > desired), then remove it again (docs/upgrades.md).
+     */
     desiredSize: count(0, 100).optional(),
     diskSizeGiB: count(20, 2000).default(50),
     capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"),
@@ -88,7 +92,9 @@ export const configSchema = z.strictObject({
         flowLogRetentionDays: count(1, 3653).default(30),
     }),
     cluster: z.strictObject({
-        kubernetesVersion: z.enum(supportedKubernetesVersions),
+        kubernetesVersion: z.enum(supportedKubernetesVersions, {
+            message: `must be a version the catalog has add-on versions for (${supportedKubernetesVersions.join(", ")}; src/config/catalog.ts kubernetesReleases)`,
+        }),
         endpointPublicAccess: z.boolean(),
         publicAccessCidrs: z.array(cidr).default([]),
         logRetentionDays: count(1, 3653),
