@@ -58,7 +58,10 @@ export const kubernetesReleases = {
 } as const satisfies Record<string, KubernetesRelease>;
 
 /** EKS Kubernetes versions this program is tested against (CKV_AWS_339: a supported version is pinned): the catalog's keys. */
-export const supportedKubernetesVersions = Object.keys(kubernetesReleases) as [keyof typeof kubernetesReleases, ...(keyof typeof kubernetesReleases)[]];
+export const supportedKubernetesVersions = Object.keys(kubernetesReleases) as [
+    keyof typeof kubernetesReleases,
+    ...(keyof typeof kubernetesReleases)[],
+];
 export type KubernetesVersion = keyof typeof kubernetesReleases;
 
 /** Shape of an EC2 instance type the node pools may use. */

@@ -29,7 +29,8 @@ type Check = (input: CheckInput) => Finding[];
 type Json = any;
 
 const at = (value: Json, path: string): Json => path.split(".").reduce((v, k) => (v === undefined || v === null ? undefined : v[k]), value);
-const poolOf = (r: ResourceRecord) => String((r.inputs.labels as Record<string, string> | undefined)?.["platform.company.io/pool"] ?? r.name);
+const poolOf = (r: ResourceRecord) =>
+    String((r.inputs.labels as Record<string, string> | undefined)?.["platform.company.io/pool"] ?? r.name);
 
 /**
  * EKS managed node groups: with `scalingConfig.desiredSize` in ignoreChanges, an update sends the
@@ -84,7 +85,13 @@ const eksVersion: Check = ({ base, head }) => {
     if (!from || !to || (from[0] === to[0] && from[1] === to[1])) return [];
     const source = "EKS user guide, 'Update existing cluster to new Kubernetes version': one minor at a time, no downgrade";
     if (to[0] !== from[0] || to[1] < from[1]) {
-        return [{ severity: "rejected", message: `Kubernetes ${base.inputs.version} → ${head.inputs.version}: EKS cannot downgrade a cluster`, source }];
+        return [
+            {
+                severity: "rejected",
+                message: `Kubernetes ${base.inputs.version} → ${head.inputs.version}: EKS cannot downgrade a cluster`,
+                source,
+            },
+        ];
     }
     if (to[1] - from[1] > 1) {
         return [
@@ -126,7 +133,11 @@ const cnpgCluster: Check = ({ base, head }) => {
     const out = [...shrink(base, head, "spec.storage.size", `${webhook}: can't shrink existing storage`)];
     out.push(...shrink(base, head, "spec.walStorage.size", `${webhook}: can't shrink existing storage`));
     if (at(base.inputs, "spec.walStorage") && !at(head.inputs, "spec.walStorage")) {
-        out.push({ severity: "rejected", message: "spec.walStorage removed: a WAL volume cannot be removed from a running cluster", source: webhook });
+        out.push({
+            severity: "rejected",
+            message: "spec.walStorage removed: a WAL volume cannot be removed from a running cluster",
+            source: webhook,
+        });
     }
     const [from, to] = [postgresMajor(at(base.inputs, "spec.imageName")), postgresMajor(at(head.inputs, "spec.imageName"))];
     if (from !== undefined && to !== undefined && to < from) {
@@ -141,7 +152,8 @@ const cnpgCluster: Check = ({ base, head }) => {
     if (JSON.stringify(at(base.inputs, "spec.bootstrap")) !== JSON.stringify(at(head.inputs, "spec.bootstrap"))) {
         out.push({
             severity: "rejected",
-            message: "spec.bootstrap changed on an existing cluster: CloudNativePG applies bootstrap only when it creates a cluster, so this restores nothing",
+            message:
+                "spec.bootstrap changed on an existing cluster: CloudNativePG applies bootstrap only when it creates a cluster, so this restores nothing",
             fix: "restore into a new cluster (README, 'Restore PostgreSQL'): delete the broken Cluster object first, or use a new stack",
             source: "CloudNativePG docs, 'Bootstrap' (bootstrap runs once, at creation)",
         });
@@ -173,7 +185,12 @@ function expand(path: string, a: Json, b: Json): string[] {
 
 /** Persistent volume claims grow only (Kubernetes API validation of PVC updates). */
 const pvc: Check = ({ base, head }) =>
-    shrink(base, head, "spec.resources.requests.storage", "Kubernetes API: a PVC's storage request can only grow (ValidatePersistentVolumeClaimUpdate)");
+    shrink(
+        base,
+        head,
+        "spec.resources.requests.storage",
+        "Kubernetes API: a PVC's storage request can only grow (ValidatePersistentVolumeClaimUpdate)",
+    );
 
 /** Major chart versions and charts whose CRDs Helm does not upgrade. */
 const helmRelease: Check = ({ base, head }) => {

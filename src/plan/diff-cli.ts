@@ -37,7 +37,8 @@ export function parseDiffArgs(argv: readonly string[], known = stackNames()): Di
         values[flag.slice(2)] = argv[i + 1];
     }
     if (!values.stack || !values.base) throw new Error(`--stack and --base are required; ${usage}`);
-    if (!known.includes(values.stack)) throw new Error(`--stack "${values.stack}" has no Pulumi.${values.stack}.yaml; known: ${known.join(", ")}`);
+    if (!known.includes(values.stack))
+        throw new Error(`--stack "${values.stack}" has no Pulumi.${values.stack}.yaml; known: ${known.join(", ")}`);
     return { stack: values.stack, base: values.base, out: values.out };
 }
 
@@ -56,11 +57,15 @@ export function renderBasePlan(stack: string, ref: string, root = projectRoot): 
         if (!fs.existsSync(path.join(dir, `Pulumi.${stack}.yaml`))) return [];
         fs.symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"), "dir");
         const out = path.join(dir, "out");
-        execFileSync(process.execPath, [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "src/synth/cli.ts", "--stack", stack, "--out", out], {
-            cwd: dir,
-            stdio: ["ignore", "ignore", "pipe"],
-            maxBuffer: 1 << 28,
-        });
+        execFileSync(
+            process.execPath,
+            [require.resolve("ts-node/dist/bin.js"), "--transpile-only", "src/synth/cli.ts", "--stack", stack, "--out", out],
+            {
+                cwd: dir,
+                stdio: ["ignore", "ignore", "pipe"],
+                maxBuffer: 1 << 28,
+            },
+        );
         return JSON.parse(fs.readFileSync(path.join(out, "resources.json"), "utf8")) as ResourceRecord[];
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });

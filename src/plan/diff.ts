@@ -84,6 +84,7 @@ export function diffPlans(base: PlanSide, head: PlanSide): PlanDiff {
             depth: headDepth.get(urn) ?? 0,
         });
     }
+    cascadeReplacements(changes, before, after);
     for (const [urn, r] of before) {
         if (after.has(urn)) continue;
         changes.push({
@@ -99,6 +100,59 @@ export function diffPlans(base: PlanSide, head: PlanSide): PlanDiff {
     }
     changes.sort((a, b) => a.depth - b.depth || a.urn.localeCompare(b.urn));
     return { changes, unchanged, blocked: changes.flatMap(blockReasons) };
+}
+
+/**
+ * A replaced resource gets a new id, and inputs that carried the old one change with it: where
+ * that input forces replacement, the dependent is replaced too, and so on. The offline plans give
+ * every resource the id `<name>-id`, so a dependent's inputs show which resource they came from.
+ */
+function cascadeReplacements(changes: Change[], before: Map<string, ResourceRecord>, after: Map<string, ResourceRecord>): void {
+    const byUrn = new Map(changes.map((c) => [c.urn, c]));
+    let replaced = changes.filter((c) => c.op === "replace");
+    while (replaced.length > 0) {
+        const next: Change[] = [];
+        for (const [urn, r] of after) {
+            const old = before.get(urn);
+            const existing = byUrn.get(urn);
+            if (!old || existing?.op === "replace") continue;
+            const rule = replaceRuleFor(r.type);
+            if (!rule) continue;
+            for (const cause of replaced) {
+                const id = `${cause.name}-id`;
+                const paths = leafPaths(r.inputs)
+                    .filter(([p, v]) => v === id && rule.paths.some((rp) => pathMatches(p, rp)))
+                    .map(([p]) => p);
+                if (paths.length === 0) continue;
+                const change: Change = {
+                    ...identity(r),
+                    op: "replace",
+                    changed: existing?.changed ?? paths,
+                    replaceBecause: { paths: paths.map((p) => `${p} (new id of ${cause.name})`), source: rule.source },
+                    ...(statefulReason(old) ? { stateful: statefulReason(old) } : {}),
+                    protect: old.protect,
+                    findings: existing?.findings ?? [],
+                    depth: existing?.depth ?? 0,
+                };
+                if (existing) Object.assign(existing, change);
+                else {
+                    changes.push(change);
+                    byUrn.set(urn, change);
+                }
+                next.push(byUrn.get(urn)!);
+                break;
+            }
+        }
+        replaced = next;
+    }
+}
+
+/** Every leaf of an input value with its path. */
+function leafPaths(value: unknown, prefix = ""): [string, unknown][] {
+    const join = (k: string) => (prefix ? `${prefix}.${k}` : k);
+    if (Array.isArray(value)) return value.flatMap((v, i) => leafPaths(v, join(String(i))));
+    if (isObject(value)) return Object.entries(value).flatMap(([k, v]) => leafPaths(v, join(k)));
+    return [[prefix, value]];
 }
 
 function blockReasons(c: Change): { change: Change; reason: string }[] {

@@ -13,7 +13,8 @@ const symbol: Record<Change["op"], string> = { create: "+", update: "~", replace
 export function phase(type: string): string {
     if (type === "aws:eks/cluster:Cluster") return "control plane";
     if (type === "aws:eks/addon:Addon") return "EKS add-on";
-    if (["aws:eks/nodeGroup:NodeGroup", "aws:ec2/launchTemplate:LaunchTemplate", "aws:autoscaling/tag:Tag"].includes(type)) return "node group";
+    if (["aws:eks/nodeGroup:NodeGroup", "aws:ec2/launchTemplate:LaunchTemplate", "aws:autoscaling/tag:Tag"].includes(type))
+        return "node group";
     if (type === "kubernetes:helm.sh/v3:Release") return "chart";
     if (type.startsWith("kubernetes:")) return "Kubernetes";
     return type.split(":")[0];
@@ -49,7 +50,13 @@ export function renderDiff(stack: string, baseRef: string, diff: PlanDiff, cost?
         for (const { c, f } of warnings) lines.push(`- \`${c.name}\`: ${f.message}${f.fix ? `. ${f.fix}` : ""} _(${f.source})_`);
     }
     if (diff.changes.length > 0) {
-        lines.push("", "#### Changes in deploy order", "", "| # | step | op | resource | type | what changes |", "|---|---|---|---|---|---|");
+        lines.push(
+            "",
+            "#### Changes in deploy order",
+            "",
+            "| # | step | op | resource | type | what changes |",
+            "|---|---|---|---|---|---|",
+        );
         diff.changes.forEach((c, i) => {
             const what =
                 c.op === "replace"
@@ -59,7 +66,9 @@ export function renderDiff(stack: string, baseRef: string, diff: PlanDiff, cost?
                       : c.op === "delete" && c.stateful
                         ? `holds ${c.stateful}`
                         : "";
-            lines.push(`| ${i + 1} | ${phase(c.type)} | ${symbol[c.op]} ${c.op} | \`${c.name}\` | ${short(c.type)} | ${what.replace(/\|/g, "\\|")} |`);
+            lines.push(
+                `| ${i + 1} | ${phase(c.type)} | ${symbol[c.op]} ${c.op} | \`${c.name}\` | ${short(c.type)} | ${what.replace(/\|/g, "\\|")} |`,
+            );
         });
     }
     if (cost) {
@@ -76,9 +85,11 @@ export function renderDiff(stack: string, baseRef: string, diff: PlanDiff, cost?
 export function renderRules(): string {
     const row = (cells: string[]) => `| ${cells.map((c) => c.replace(/\|/g, "\\|")).join(" | ")} |`;
     const lines = ["## Replace-triggering properties", "", row(["type", "paths", "source"]), row(["---", "---", "---"])];
-    for (const [type, rule] of Object.entries(replaceRules)) lines.push(row([type, rule.paths.map((p) => p || "(any input)").join(", "), rule.source]));
+    for (const [type, rule] of Object.entries(replaceRules))
+        lines.push(row([type, rule.paths.map((p) => p || "(any input)").join(", "), rule.source]));
     lines.push(row(["kubernetes:* (every kind)", kubernetesMetadataRule.paths.join(", "), kubernetesMetadataRule.source]));
-    for (const [kind, rule] of Object.entries(kubernetesReplaceRules)) lines.push(row([`kubernetes:${kind}`, rule.paths.join(", "), rule.source]));
+    for (const [kind, rule] of Object.entries(kubernetesReplaceRules))
+        lines.push(row([`kubernetes:${kind}`, rule.paths.join(", "), rule.source]));
     lines.push("", "## Immutable custom-resource fields (rejected)", "", row(["type", "path", "source"]), row(["---", "---", "---"]));
     for (const [type, fields] of Object.entries(immutableFields)) for (const f of fields) lines.push(row([type, f.path, f.source]));
     lines.push("", "## Stateful resources (replace or delete refused)", "", row(["type", "holds"]), row(["---", "---"]));

@@ -58,18 +58,36 @@ export const replaceRules: Readonly<Record<string, ReplaceRule>> = {
         paths: ["clusterName", "namespace", "serviceAccount"],
         source: tfAws("eks/pod_identity_association.go"),
     },
-    "aws:ec2/launchTemplate:LaunchTemplate": { paths: ["name", "namePrefix"], source: `${tfAws("ec2/ec2_launch_template.go")}; other changes add a version` },
+    "aws:ec2/launchTemplate:LaunchTemplate": {
+        paths: ["name", "namePrefix"],
+        source: `${tfAws("ec2/ec2_launch_template.go")}; other changes add a version`,
+    },
     "aws:ec2/vpc:Vpc": { paths: ["cidrBlock", "instanceTenancy"], source: tfAws("ec2/vpc_.go") },
-    "aws:ec2/subnet:Subnet": { paths: ["vpcId", "cidrBlock", "availabilityZone", "availabilityZoneId"], source: tfAws("ec2/vpc_subnet.go") },
+    "aws:ec2/subnet:Subnet": {
+        paths: ["vpcId", "cidrBlock", "availabilityZone", "availabilityZoneId"],
+        source: tfAws("ec2/vpc_subnet.go"),
+    },
     "aws:ec2/routeTable:RouteTable": { paths: ["vpcId"], source: tfAws("ec2/vpc_route_table.go") },
-    "aws:ec2/routeTableAssociation:RouteTableAssociation": { paths: ["subnetId", "gatewayId"], source: tfAws("ec2/vpc_route_table_association.go") },
+    "aws:ec2/routeTableAssociation:RouteTableAssociation": {
+        paths: ["subnetId", "gatewayId"],
+        source: tfAws("ec2/vpc_route_table_association.go"),
+    },
     "aws:ec2/eip:Eip": { paths: ["domain", "publicIpv4Pool"], source: tfAws("ec2/ec2_eip.go") },
     "aws:ec2/natGateway:NatGateway": {
         paths: ["allocationId", "subnetId", "connectivityType", "privateIp"],
         source: tfAws("ec2/vpc_nat_gateway.go"),
     },
     "aws:ec2/flowLog:FlowLog": {
-        paths: ["vpcId", "subnetId", "logDestination", "logDestinationType", "trafficType", "iamRoleArn", "maxAggregationInterval", "logFormat"],
+        paths: [
+            "vpcId",
+            "subnetId",
+            "logDestination",
+            "logDestinationType",
+            "trafficType",
+            "iamRoleArn",
+            "maxAggregationInterval",
+            "logFormat",
+        ],
         source: tfAws("ec2/vpc_flow_log.go"),
     },
     "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": { paths: ["vpcId"], source: tfAws("ec2/vpc_default_security_group.go") },
@@ -94,11 +112,20 @@ export const replaceRules: Readonly<Record<string, ReplaceRule>> = {
         source: tfAws("s3/bucket_server_side_encryption_configuration.go"),
     },
     "aws:s3/bucketVersioning:BucketVersioning": { paths: ["bucket", "expectedBucketOwner"], source: tfAws("s3/bucket_versioning.go") },
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": { paths: ["bucket"], source: tfAws("s3/bucket_lifecycle_configuration.go") },
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": {
+        paths: ["bucket"],
+        source: tfAws("s3/bucket_lifecycle_configuration.go"),
+    },
     "aws:s3/bucketPolicy:BucketPolicy": { paths: ["bucket"], source: tfAws("s3/bucket_policy.go") },
     // Every argument of these is ForceNew: a new length or key means a new value.
-    "random:index/randomPassword:RandomPassword": { paths: [""], source: "pulumi/pulumi-random (terraform-provider-random resource_password.go: every argument ForceNew)" },
-    "tls:index/privateKey:PrivateKey": { paths: [""], source: "pulumi/pulumi-tls (terraform-provider-tls resource_private_key.go: every argument RequiresReplace)" },
+    "random:index/randomPassword:RandomPassword": {
+        paths: [""],
+        source: "pulumi/pulumi-random (terraform-provider-random resource_password.go: every argument ForceNew)",
+    },
+    "tls:index/privateKey:PrivateKey": {
+        paths: [""],
+        source: "pulumi/pulumi-tls (terraform-provider-tls resource_private_key.go: every argument RequiresReplace)",
+    },
     "tls:index/selfSignedCert:SelfSignedCert": {
         paths: [""],
         source: "pulumi/pulumi-tls (terraform-provider-tls resource_self_signed_cert.go: every argument RequiresReplace)",
@@ -112,7 +139,13 @@ export const kubernetesReplaceRules: Readonly<Record<string, ReplaceRule>> = {
     "apps/v1:Deployment": { paths: selector("spec.selector"), source: pulumiK8s },
     "apps/v1:DaemonSet": { paths: selector("spec.selector"), source: pulumiK8s },
     "apps/v1:StatefulSet": {
-        paths: ["spec.podManagementPolicy", "spec.revisionHistoryLimit", "spec.serviceName", "spec.volumeClaimTemplates", ...selector("spec.selector")],
+        paths: [
+            "spec.podManagementPolicy",
+            "spec.revisionHistoryLimit",
+            "spec.serviceName",
+            "spec.volumeClaimTemplates",
+            ...selector("spec.selector"),
+        ],
         source: pulumiK8s,
     },
     "batch/v1:Job": { paths: ["spec.completions", "spec.parallelism", "spec.template", ...selector("spec.selector")], source: pulumiK8s },
@@ -155,11 +188,16 @@ export interface StatefulRule {
     holds: string;
 }
 
-const labels = (r: ResourceRecord) => ((r.inputs.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {}) as Record<string, string>;
+const labels = (r: ResourceRecord) =>
+    ((r.inputs.metadata as { labels?: Record<string, string> } | undefined)?.labels ?? {}) as Record<string, string>;
 
 /** Stateful resource types (SECURITY.md 30): replacing or deleting one loses data or the means to read it. */
 export const statefulRules: readonly StatefulRule[] = [
     { type: "aws:eks/cluster:Cluster", holds: "the cluster itself: every workload, volume attachment and access entry" },
+    {
+        type: "aws:ec2/vpc:Vpc",
+        holds: "the network the cluster lives in: an EKS cluster cannot move to another VPC (EKS user guide, 'View Amazon EKS networking requirements')",
+    },
     { type: "aws:kms/key:Key", holds: "a KMS key: data encrypted with it cannot be read once it is deleted" },
     { type: "aws:ecr/repository:Repository", holds: "container images" },
     { type: "aws:s3/bucket:Bucket", holds: "objects (backups, artifacts, models)" },
@@ -193,11 +231,24 @@ export function statefulReason(r: ResourceRecord): string | undefined {
 export const immutableFields: Readonly<Record<string, readonly { path: string; source: string }[]>> = {
     "kubernetes:postgresql.cnpg.io/v1:Cluster": [{ path: "spec.serviceAccountName", source: "CNPG CRD: serviceAccountName is immutable" }],
     "kubernetes:postgresql.cnpg.io/v1:Database": [
-        ...["name", "cluster", "encoding", "locale", "localeProvider", "localeCollate", "localeCType", "icuLocale", "icuRules", "builtinLocale", "collationVersion", "template"].map(
-            (f) => ({ path: `spec.${f}`, source: `CNPG CRD: ${f} is immutable` }),
-        ),
+        ...[
+            "name",
+            "cluster",
+            "encoding",
+            "locale",
+            "localeProvider",
+            "localeCollate",
+            "localeCType",
+            "icuLocale",
+            "icuRules",
+            "builtinLocale",
+            "collationVersion",
+            "template",
+        ].map((f) => ({ path: `spec.${f}`, source: `CNPG CRD: ${f} is immutable` })),
     ],
-    "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup": [{ path: "spec.cluster", source: "CNPG CRD: cluster reference is immutable after creation" }],
+    "kubernetes:postgresql.cnpg.io/v1:ScheduledBackup": [
+        { path: "spec.cluster", source: "CNPG CRD: cluster reference is immutable after creation" },
+    ],
     "kubernetes:minio.min.io/v2:Tenant": [
         { path: "spec.pools[*].servers", source: "MinIO Tenant CRD: servers is immutable (expand by adding a pool)" },
         { path: "spec.pools[*].volumesPerServer", source: "MinIO Tenant CRD: volumesPerServer is immutable (expand by adding a pool)" },
