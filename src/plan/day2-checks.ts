@@ -150,13 +150,23 @@ const cnpgCluster: Check = ({ base, head }) => {
         });
     }
     if (JSON.stringify(at(base.inputs, "spec.bootstrap")) !== JSON.stringify(at(head.inputs, "spec.bootstrap"))) {
-        out.push({
-            severity: "rejected",
-            message:
-                "spec.bootstrap changed on an existing cluster: CloudNativePG applies bootstrap only when it creates a cluster, so this restores nothing",
-            fix: "restore into a new cluster (README, 'Restore PostgreSQL'): delete the broken Cluster object first, or use a new stack",
-            source: "CloudNativePG docs, 'Bootstrap' (bootstrap runs once, at creation)",
-        });
+        const source = "CloudNativePG docs, 'Bootstrap' (bootstrap runs once, when the cluster is created)";
+        // Asking an existing cluster to recover does nothing: refuse it, so nobody believes a restore happened.
+        out.push(
+            at(head.inputs, "spec.bootstrap.recovery") !== undefined
+                ? {
+                      severity: "rejected",
+                      message:
+                          "spec.bootstrap.recovery set on an existing cluster: CloudNativePG bootstraps only when it creates a cluster, so this restores nothing",
+                      fix: "delete the Cluster object first, or restore in a new stack (README, 'Restore PostgreSQL')",
+                      source,
+                  }
+                : {
+                      severity: "warning",
+                      message: "spec.bootstrap changed on an existing cluster: no effect (bootstrap runs only at creation)",
+                      source,
+                  },
+        );
     }
     return out;
 };
