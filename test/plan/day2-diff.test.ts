@@ -188,6 +188,16 @@ const cases: Case[] = [
         ops: { "kube-prometheus-stack": "update" },
     },
     {
+        change: "ask the existing PostgreSQL cluster to recover from a backup (restores nothing)",
+        mutate: (rs) => {
+            const spec = named(rs, "kubernetes:postgresql.cnpg.io/v1:Cluster", "postgres").inputs.spec as Values;
+            spec.bootstrap = { recovery: { source: "origin" } };
+        },
+        verdict: 2,
+        ops: { postgres: "update" },
+        refused: ["postgres"],
+    },
+    {
         change: "rename the PostgreSQL cluster object (replaces the database)",
         mutate: (rs) => ((named(rs, "kubernetes:postgresql.cnpg.io/v1:Cluster", "postgres").inputs.metadata as Values).name = "postgres-2"),
         verdict: 2,
