@@ -84,7 +84,7 @@ export function diffPlans(base: PlanSide, head: PlanSide): PlanDiff {
             depth: headDepth.get(urn) ?? 0,
         });
     }
-    cascadeReplacements(changes, before, after);
+    cascadeReplacements(changes, before, after, headDepth);
     for (const [urn, r] of before) {
         if (after.has(urn)) continue;
         changes.push({
@@ -107,7 +107,12 @@ export function diffPlans(base: PlanSide, head: PlanSide): PlanDiff {
  * that input forces replacement, the dependent is replaced too, and so on. The offline plans give
  * every resource the id `<name>-id`, so a dependent's inputs show which resource they came from.
  */
-function cascadeReplacements(changes: Change[], before: Map<string, ResourceRecord>, after: Map<string, ResourceRecord>): void {
+function cascadeReplacements(
+    changes: Change[],
+    before: Map<string, ResourceRecord>,
+    after: Map<string, ResourceRecord>,
+    depth: Map<string, number>,
+): void {
     const byUrn = new Map(changes.map((c) => [c.urn, c]));
     let replaced = changes.filter((c) => c.op === "replace");
     while (replaced.length > 0) {
@@ -132,7 +137,7 @@ function cascadeReplacements(changes: Change[], before: Map<string, ResourceReco
                     ...(statefulReason(old) ? { stateful: statefulReason(old) } : {}),
                     protect: old.protect,
                     findings: existing?.findings ?? [],
-                    depth: existing?.depth ?? 0,
+                    depth: depth.get(urn) ?? 0,
                 };
                 if (existing) Object.assign(existing, change);
                 else {

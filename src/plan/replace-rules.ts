@@ -259,9 +259,10 @@ export const immutableFields: Readonly<Record<string, readonly { path: string; s
     ],
 };
 
-/** True when a changed path is at or below a rule path (`[*]` matches any index; "" matches everything). */
+/** True when a changed path is at or below a rule path (`[*]` matches any list index; "" matches everything). */
 export function pathMatches(changed: string, rule: string): boolean {
     if (rule === "") return true;
-    const pattern = new RegExp(`^${rule.replace(/[.]/g, "\\.").replace(/\[\*\]/g, "\\[\\d+\\]")}(?:$|[.[])`);
+    // Changed paths index lists with dots (`spec.pools.0.servers`): `[*]` matches `.<index>`.
+    const pattern = new RegExp(`^${rule.replace(/[.]/g, "\\.").replace(/\[\*\]/g, "\\.\\d+")}(?:$|\\.)`);
     return pattern.test(changed);
 }
