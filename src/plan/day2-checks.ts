@@ -58,7 +58,7 @@ const nodeGroupScaling: Check = ({ base, head, ignoreChanges }) => {
         out.push({
             severity: "rejected",
             message: `minSize ${before.minSize} → ${after.minSize}: EKS refuses a minimum above the running desired size, which may be as low as ${before.minSize} (the desired size is not sent: the autoscaler owns it)`,
-            fix: `set nodePools.${pool}.desiredSize: ${after.minSize} in the same change (sent once; remove it after the deploy)`,
+            fix: `set nodePools.${pool}.desiredSize: ${after.minSize} in the same change (sent on every deploy while set; remove it after this one)`,
             source,
         });
     }
