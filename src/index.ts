@@ -45,6 +45,7 @@ const nodePools = new NodePools("nodes", {
     ctx,
     pools: config.nodePools,
     clusterName: cluster.name,
+    kubernetesVersion: cluster.kubernetesVersion,
     privateSubnetIds: network.privateSubnetIds,
     dependsOn: cluster.networkAddons,
 });

@@ -6,10 +6,13 @@ import { actionsContext, fenced, GitHubClient, keepTail, listAll, stripAnsi } fr
  * Posts one stack's `pulumi preview` on its pull request as a comment, and edits that comment in
  * place on every later push (one comment per stack, found by a hidden marker).
  *
- * CLI: `preview-comment.ts --stack <name> --exit-code <n> --output <file> --pr <number> --sha <commit>`
- * posts the comment, then exits with 0 when the preview succeeded and 1 when it failed (an error,
- * or a policy violation), so the job fails after the diff is on the pull request. Exit code -1
- * means the preview never ran: the comment then says so instead of showing an outdated diff.
+ * CLI: `preview-comment.ts --stack <name> --exit-code <n> --output <file> --pr <number> --sha <commit>
+ * [--plan-diff <file> --plan-diff-exit-code <n>]` posts the comment, then exits with 0 when the
+ * preview succeeded and 1 when it failed (an error, or a policy violation), so the job fails after
+ * the diff is on the pull request. Exit code -1 means the preview never ran: the comment then says
+ * so instead of showing an outdated diff. The plan diff (`npm run diff` against the pull request's
+ * base, with the cost delta) is shown beside the preview; its exit code 2 (a change EKS or the
+ * cluster would reject, or a stateful resource replaced or deleted) fails the job too.
  */
 
 export interface PreviewInput {
@@ -18,6 +21,8 @@ export interface PreviewInput {
     output: string;
     runUrl: string;
     sha: string;
+    /** `npm run diff` against the base branch: its Markdown and exit code (-1: it did not run). */
+    planDiff?: { exitCode: number; text: string };
 }
 
 /** Room left in a comment (GitHub's limit is 65,536 characters) after the text around the output. */
@@ -59,12 +64,26 @@ export function renderPreviewComment(input: PreviewInput): string {
         "",
         `Commit ${input.sha.slice(0, 12)} · [workflow run](${input.runUrl}) · policy pack \`policy/\` enforced`,
         "",
+        ...planDiffSection(input.planDiff),
         `<details${ok ? "" : " open"}><summary>Output</summary>`,
         "",
-        fenced(keepTail(stripAnsi(input.output), maxOutputChars), "diff"),
+        fenced(keepTail(stripAnsi(input.output), maxOutputChars - (input.planDiff?.text.length ?? 0)), "diff"),
         "",
         "</details>",
     ].join("\n");
+}
+
+/** The plan diff's part of the comment: its own Markdown, or why it is missing. */
+function planDiffSection(planDiff: PreviewInput["planDiff"]): string[] {
+    if (!planDiff) return [];
+    if (planDiff.exitCode === notRun) return [":x: `npm run diff` did not run (a step before it failed)", ""];
+    if (planDiff.exitCode !== 0 && planDiff.exitCode !== 2) {
+        return [
+            `:x: \`npm run diff\` failed with exit code ${planDiff.exitCode}: the plan could not be rendered (see the workflow run)`,
+            "",
+        ];
+    }
+    return [planDiff.text.trim(), ""];
 }
 
 interface Comment {
@@ -105,6 +124,8 @@ export async function main(
                 output: { type: "string" },
                 pr: { type: "string" },
                 sha: { type: "string" },
+                "plan-diff": { type: "string" },
+                "plan-diff-exit-code": { type: "string" },
             },
             strict: true,
         });
@@ -127,11 +148,21 @@ export async function main(
             output: existsSync(values.output) ? readFileSync(values.output, "utf8") : "(no output)",
             runUrl: context.runUrl,
             sha: values.sha,
+            ...(values["plan-diff"] !== undefined
+                ? {
+                      planDiff: {
+                          exitCode: Number(values["plan-diff-exit-code"] ?? notRun),
+                          text: existsSync(values["plan-diff"]) ? readFileSync(values["plan-diff"], "utf8") : "",
+                      },
+                  }
+                : {}),
         });
         const result = await upsertPreviewComment(context.client, context.repository, pullRequest, values.stack, body);
         log(`Preview of ${values.stack} ${result.action} as comment ${result.id} on #${pullRequest}`);
         if (exitCode !== 0) log(`::error::pulumi preview of ${values.stack} failed with exit code ${exitCode}`);
-        return exitCode === 0 ? 0 : 1;
+        const diffExit = values["plan-diff"] !== undefined ? Number(values["plan-diff-exit-code"] ?? notRun) : 0;
+        if (diffExit !== 0) log(`::error::npm run diff of ${values.stack} refused the change or failed (exit code ${diffExit})`);
+        return exitCode === 0 && diffExit === 0 ? 0 : 1;
     } catch (e) {
         log(`::error::preview-comment: ${(e as Error).message}`);
         return 2;

@@ -1,7 +1,7 @@
 import { podIdentityRole } from "../aws/eks-addon";
 import { policy, PolicyDocument } from "../aws/iam";
 import { poolLabel } from "../aws/node-pools";
-import { charts, images } from "../config";
+import { charts, images, kubernetesReleases } from "../config";
 import { Addon, helmRelease } from "./contract";
 
 const serviceAccount = { namespace: "kube-system", name: "cluster-autoscaler" };
@@ -56,7 +56,7 @@ export const clusterAutoscaler: Addon = {
                 cloudProvider: "aws",
                 awsRegion: config.region,
                 autoDiscovery: { clusterName: cluster.name },
-                image: images.clusterAutoscaler,
+                image: { ...images.clusterAutoscaler, tag: kubernetesReleases[config.cluster.kubernetesVersion].clusterAutoscalerTag },
                 rbac: { serviceAccount: { create: true, name: serviceAccount.name } },
                 nodeSelector: { [poolLabel]: "system" },
                 priorityClassName: "system-cluster-critical",

@@ -3,6 +3,7 @@ import { NamespaceConfig, PlatformConfig } from "../config";
 import { namespacesOfKind } from "../k8s/baseline";
 import { allow, apiServerAddresses, notInternet } from "../k8s/network-policies";
 import { Addon, serviceNamespace } from "./contract";
+import { postgresUsesS3 } from "./postgres-backup";
 
 /** Where the PostgreSQL cluster and the MinIO tenant run; the workload posture's "allow-data-services" reaches it. */
 export const dataNamespace = "platform-data";
@@ -69,8 +70,8 @@ export function dataNamespaceQuota(config: PlatformConfig): NamespaceConfig["quo
  * `platform-data` (restricted): the PostgreSQL cluster and, for kind minio, the MinIO tenant.
  * Clients are the workload and MLOps namespaces (PostgreSQL 5432, S3 9000); the operators reach
  * the instance status and S3 admin ports; Prometheus scrapes; pods talk to each other (replication,
- * WAL archiving to MinIO, MinIO internode) and to the API server (instance manager, MinIO sidecar).
- * For kind s3 the PostgreSQL pods reach S3 over HTTPS with Pod Identity credentials.
+ * MinIO internode) and to the API server (instance manager, MinIO sidecar). The PostgreSQL pods
+ * reach S3 over HTTPS with Pod Identity credentials for backups and restores (and for kind s3).
  */
 export const dataServicesNamespace: Addon = {
     id: "data-namespace",
@@ -92,7 +93,11 @@ export const dataServicesNamespace: Addon = {
                     allow.fromNamespaces("allow-postgres-operator", ["cnpg-system"], [dataPorts.postgresStatus]),
                     ...(config.objectStore.kind === "minio"
                         ? [allow.fromNamespaces("allow-minio-operator", ["minio-operator"], [dataPorts.minio])]
-                        : [allow.podIdentityAgent(postgresPods), allow.httpsEgress("allow-s3-https", postgresPods, notInternet(config))]),
+                        : []),
+                    // Backups and restores go to S3 outside the cluster, whatever the object store is.
+                    ...(config.objectStore.kind === "s3" || postgresUsesS3(config)
+                        ? [allow.podIdentityAgent(postgresPods), allow.httpsEgress("allow-s3-https", postgresPods, notInternet(config))]
+                        : []),
                     allow.monitoringScrape(context.network.monitoringNamespace, [
                         dataPorts.postgresMetrics,
                         ...(config.objectStore.kind === "minio" ? [dataPorts.minio] : []),

@@ -8,22 +8,13 @@ import { namespacesOfKind } from "../k8s/baseline";
 import { allow, apiServerAddresses } from "../k8s/network-policies";
 import { generatedPassword } from "../secrets/credentials";
 import { Addon, AddonContext, DeployOptions, helmRelease, serviceNamespace } from "./contract";
-import { backupPolicy, minioIdentity } from "./minio-identities";
-import {
-    dataNamespace,
-    dataPlacement,
-    dataPorts,
-    minioServerResources,
-    minioTenantName,
-    postgresClusterName,
-    zoneKey,
-} from "./data-namespace";
+import { backupBucket, postgresBackupConsumer } from "./postgres-backup";
+import { dataNamespace, dataPlacement, dataPorts, minioServerResources, minioTenantName, zoneKey } from "./data-namespace";
 
 export const minioOperatorNamespace = "minio-operator";
 const pool = "pool-0";
 const tenantPods = { "v1.min.io/tenant": minioTenantName, "v1.min.io/pool": pool };
-/** Bucket the PostgreSQL backups go to (the config rules require it when backups are on). */
-export const backupBucket = "postgres-backups";
+export { backupBucket };
 
 /** What consumers need to know about the object store, from config alone (stack outputs are plain strings). */
 export interface ObjectStoreFacts {
@@ -34,13 +25,12 @@ export interface ObjectStoreFacts {
     bucketNames: Record<string, string>;
     /** MinIO only: the Secret (in the data namespace) whose `ca.crt` signs the endpoint's certificate. */
     caSecret?: { name: string; key: string };
-    /** MinIO only: the Secret with the backup user's keys, when PostgreSQL backups are on. */
-    backupCredentials?: { name: string; accessKey: string; secretKey: string };
+    /** MinIO only: the buckets the tenant holds (the backup bucket lives in S3 when backups are on). */
+    tenantBuckets?: string[];
 }
 
 /** The tenant's TLS Secret (tls.crt, tls.key and the data CA as ca.crt). */
 export const minioTls = "minio-tls";
-const backupUserSecret = "minio-postgres-backup";
 
 export function objectStoreFacts(config: PlatformConfig, ctxName: string): ObjectStoreFacts {
     const os = config.objectStore;
@@ -51,14 +41,14 @@ export function objectStoreFacts(config: PlatformConfig, ctxName: string): Objec
             bucketNames: Object.fromEntries(os.buckets.map((b) => [b, bucketName(ctxName, b)])),
         };
     }
+    // Backups survive the cluster: with backups on, postgres-backups is an S3 bucket even beside MinIO.
+    const inS3 = (b: string) => b === backupBucket && config.postgresql.backup.enabled;
     return {
         kind: "minio",
         endpoint: `https://minio.${dataNamespace}.svc`,
-        bucketNames: Object.fromEntries(os.buckets.map((b) => [b, b])),
+        bucketNames: Object.fromEntries(os.buckets.map((b) => [b, inS3(b) ? bucketName(ctxName, b) : b])),
         caSecret: { name: minioTls, key: "ca.crt" },
-        ...(config.postgresql.backup.enabled
-            ? { backupCredentials: { name: backupUserSecret, accessKey: "CONSOLE_ACCESS_KEY", secretKey: "CONSOLE_SECRET_KEY" } }
-            : {}),
+        tenantBuckets: os.buckets.filter((b) => !inS3(b)),
     };
 }
 
@@ -205,24 +195,6 @@ export MINIO_BROWSER="off"
         },
         inData,
     );
-    const users: pulumi.Resource[] = [];
-    if (facts.backupCredentials) {
-        const c = facts.backupCredentials;
-        users.push(
-            context.secrets.deliver(
-                backupUserSecret,
-                {
-                    name: c.name,
-                    namespace: dataNamespace,
-                    data: {
-                        [c.accessKey]: "postgres-backup",
-                        [c.secretKey]: generatedPassword("minio-postgres-backup-password", { parent }),
-                    },
-                },
-                inData,
-            ),
-        );
-    }
     const tenant = new k8s.apiextensions.CustomResource(
         "minio-tenant",
         {
@@ -242,8 +214,9 @@ export MINIO_BROWSER="off"
                 requestAutoCert: false,
                 externalCertSecret: [{ name: minioTls, type: "cert-manager.io/v1" }],
                 features: { bucketDNS: false, enableSFTP: false },
-                buckets: config.objectStore.buckets.map((name) => ({ name })),
-                // No tenant users: the operator makes each one a consoleAdmin (minio-identities.ts).
+                buckets: (facts.tenantBuckets ?? []).map((name) => ({ name })),
+                // No tenant users: the operator makes each one a consoleAdmin (MinIO operator v7.1.1,
+                // pkg/apis/minio.min.io/v2/helper.go CreateUsers); PostgreSQL backs up to S3 (postgres-backup.ts).
                 users: [],
                 podManagementPolicy: "Parallel",
                 prometheusOperator: false,
@@ -251,29 +224,12 @@ export MINIO_BROWSER="off"
         },
         {
             parent,
-            dependsOn: [...after, operator, operatorTrust, env, cert, ...users],
+            dependsOn: [...after, operator, operatorTrust, env, cert],
             protect: context.aws.protect,
             retainOnDelete: context.aws.protect,
         },
     );
     const resources: pulumi.Resource[] = [tenant];
-    if (facts.backupCredentials) {
-        // The backup identity: the backup bucket only, created after the tenant by a Job with the root credentials.
-        resources.push(
-            minioIdentity(
-                "minio-backup-identity",
-                {
-                    endpoint: facts.endpoint,
-                    rootEnvSecret: "minio-env",
-                    caSecret: facts.caSecret!,
-                    credentialsSecret: facts.backupCredentials.name,
-                    policyName: "postgres-backup",
-                    policy: backupPolicy(backupBucket),
-                },
-                { parent, dependsOn: [tenant, ...users] },
-            ),
-        );
-    }
     if (config.objectStore.servers > 1) {
         // The operator makes no budget: a drain takes at most one server, which erasure coding survives.
         resources.push(
@@ -299,8 +255,24 @@ export class ObjectStore extends pulumi.ComponentResource {
     constructor(name: string, context: AddonContext, opts: DeployOptions) {
         super("platform:addons:ObjectStore", name, {}, { parent: opts.parent });
         const { config } = context;
+        const postgres = postgresBackupConsumer(config, context.aws.name);
         if (config.objectStore.kind === "minio") {
             deployMinio(context, this, opts);
+            // PostgreSQL's backups live outside the cluster even beside MinIO: an S3 bucket of their own.
+            if (config.postgresql.backup.enabled || postgres.readBuckets?.length) {
+                new Buckets(
+                    "backup-buckets",
+                    {
+                        ctx: context.aws,
+                        clusterName: context.cluster.name,
+                        objectStore: { ...config.objectStore, buckets: config.postgresql.backup.enabled ? [backupBucket] : [] },
+                        backup: config.postgresql.backup,
+                        consumers: [postgres],
+                        keyName: backupBucket,
+                    },
+                    { parent: this },
+                );
+            }
         } else {
             const mlops = namespacesOfKind(config, "mlops");
             new Buckets(
@@ -312,11 +284,7 @@ export class ObjectStore extends pulumi.ComponentResource {
                     backup: config.postgresql.backup,
                     consumers: [
                         // barman-cloud in the PostgreSQL pods (service account named after the cluster): backups only.
-                        {
-                            id: "postgres-backup",
-                            serviceAccount: { namespace: dataNamespace, name: postgresClusterName },
-                            buckets: config.postgresql.backup.enabled ? [backupBucket] : [],
-                        },
+                        postgres,
                         ...mlops.map((ns) => ({
                             id: `object-store-mlflow-${ns}`,
                             serviceAccount: { namespace: ns, name: "mlflow" },

@@ -6,10 +6,10 @@ import { allow, apiServerAddresses } from "../k8s/network-policies";
 import { generatedPassword } from "../secrets/credentials";
 import { Addon, AddonContext, DeployOptions, helmRelease, serviceNamespace } from "./contract";
 import { dataNamespace, dataPlacement, dataPorts, postgresClusterName, zoneKey } from "./data-namespace";
-import { backupBucket, objectStoreFacts } from "./object-store";
+import { backupBucket, backupStoreSpec, barmanPlugin, bootstrapSpec, recoveryStoreName, recoveryStoreSpec } from "./postgres-backup";
 
 export const cnpgNamespace = "cnpg-system";
-export const barmanPlugin = "barman-cloud.cloudnative-pg.io";
+export { barmanPlugin };
 const operatorPorts = { webhook: 9443, metrics: 8080 };
 
 /** The database bootstrapped with the cluster and its owner; the others are `Database` objects. */
@@ -84,13 +84,11 @@ export function clusterSpec(config: PlatformConfig): Record<string, unknown> {
             pg_hba: ["hostnossl all all all reject", "hostssl all all all scram-sha-256"],
             ...(pg.synchronousReplicas > 0 ? { synchronous: { method: "any", number: pg.synchronousReplicas } } : {}),
         },
-        bootstrap: {
-            initdb: {
-                database: bootstrapDatabase.name,
-                owner: bootstrapDatabase.owner,
-                secret: { name: roleSecretName(bootstrapDatabase.owner) },
-            },
-        },
+        ...bootstrapSpec(config, {
+            name: bootstrapDatabase.name,
+            owner: bootstrapDatabase.owner,
+            secret: roleSecretName(bootstrapDatabase.owner),
+        }),
         managed: {
             roles: Object.entries(serviceRoles).map(([name, r]) => ({
                 name,
@@ -106,34 +104,6 @@ export function clusterSpec(config: PlatformConfig): Record<string, unknown> {
             })),
         },
         monitoring: { enablePodMonitor: false },
-        ...(pg.backup.enabled
-            ? { plugins: [{ name: barmanPlugin, isWALArchiver: true, parameters: { barmanObjectName: backupBucket } }] }
-            : {}),
-    };
-}
-
-/** The barman-cloud `ObjectStore` spec: the backup bucket, its credentials, retention from config. */
-export function backupStoreSpec(config: PlatformConfig, ctxName: string): Record<string, unknown> {
-    const facts = objectStoreFacts(config, ctxName);
-    const creds = facts.backupCredentials;
-    return {
-        configuration: {
-            destinationPath: `s3://${facts.bucketNames[backupBucket]}/`,
-            ...(facts.kind === "minio" ? { endpointURL: facts.endpoint, endpointCA: facts.caSecret } : {}),
-            s3Credentials: creds
-                ? {
-                      accessKeyId: { name: creds.name, key: creds.accessKey },
-                      secretAccessKey: { name: creds.name, key: creds.secretKey },
-                  }
-                : { inheritFromIAMRole: true },
-            wal: { compression: "gzip", maxParallel: 4 },
-            data: { compression: "gzip", jobs: 2 },
-        },
-        retentionPolicy: `${config.postgresql.backup.retentionDays}d`,
-        instanceSidecarConfiguration: {
-            ...(facts.kind === "s3" ? { env: [{ name: "AWS_REGION", value: config.region }] } : {}),
-            resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
-        },
     };
 }
 
@@ -204,7 +174,7 @@ export class PostgreSql extends pulumi.ComponentResource {
         );
 
         const backupReady: pulumi.Resource[] = [];
-        if (pg.backup.enabled) {
+        if (pg.backup.enabled || pg.recovery) {
             const plugin = helmRelease(
                 "plugin-barman-cloud",
                 charts.barmanCloudPlugin,
@@ -212,14 +182,21 @@ export class PostgreSql extends pulumi.ComponentResource {
                 { ...system, resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "256Mi" } } },
                 { parent: this, dependsOn: [...after, opts.needed["cert-manager"], operator] },
             );
-            const store = cnpg(
-                backupBucket,
-                "ObjectStore",
-                backupStoreSpec(config, context.aws.name),
-                { parent: this, dependsOn: [...opts.dependsOn, plugin] },
-                "barmancloud.cnpg.io/v1",
-            );
-            backupReady.push(plugin, store);
+            backupReady.push(plugin);
+            const stores: [string, Record<string, unknown>][] = [];
+            if (pg.backup.enabled) stores.push([backupBucket, backupStoreSpec(config, context.aws.name)]);
+            if (pg.recovery) stores.push([recoveryStoreName, recoveryStoreSpec(config, context.aws.name)]);
+            for (const [storeName, spec] of stores) {
+                backupReady.push(
+                    cnpg(
+                        storeName,
+                        "ObjectStore",
+                        spec,
+                        { parent: this, dependsOn: [...opts.dependsOn, plugin] },
+                        "barmancloud.cnpg.io/v1",
+                    ),
+                );
+            }
         }
 
         const keep = { protect: context.aws.protect, retainOnDelete: context.aws.protect };

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PlatformConfig } from "../config";
 import { AwsContext } from "./context";
 import { podIdentityRole } from "./eks-addon";
-import { policy, PolicyDocument } from "./iam";
+import { policy, PolicyDocument, Statement } from "./iam";
 import { kmsKey } from "./kms";
 
 /** A Kubernetes service account that gets read-write access to some buckets through Pod Identity. */
@@ -12,6 +12,10 @@ export interface BucketConsumer {
     id: string;
     serviceAccount: { namespace: string; name: string };
     buckets: string[];
+    /** Buckets made elsewhere (another environment's backups) it may read: full S3 names. */
+    readBuckets?: string[];
+    /** KMS keys (ARNs) of those buckets it may decrypt with. */
+    decryptKeys?: string[];
 }
 
 export interface BucketsArgs {
@@ -20,6 +24,8 @@ export interface BucketsArgs {
     objectStore: PlatformConfig["objectStore"];
     backup: PlatformConfig["postgresql"]["backup"];
     consumers: BucketConsumer[];
+    /** Pulumi name of the buckets' KMS key (and alias suffix). Default: object-store. */
+    keyName?: string;
 }
 
 /** Cloud name of a configured bucket: `ml-platform-<environment>-<bucket>` (S3 names are global). */
@@ -72,6 +78,20 @@ export function bucketAccessPolicy(bucketArns: string[], keyArn: string): Policy
     );
 }
 
+/** Read-only access to buckets made elsewhere (restoring another environment's backups) and use of their keys. */
+export function bucketReadStatements(partition: string, buckets: readonly string[], keys: readonly string[]): Statement[] {
+    const arns = buckets.map((b) => `arn:${partition}:s3:::${b}`);
+    return [
+        ...(arns.length
+            ? [
+                  { Sid: "ListSourceBuckets", Effect: "Allow" as const, Action: ["s3:ListBucket", "s3:GetBucketLocation"], Resource: arns },
+                  { Sid: "ReadSourceObjects", Effect: "Allow" as const, Action: ["s3:GetObject"], Resource: arns.map((a) => `${a}/*`) },
+              ]
+            : []),
+        ...(keys.length ? [{ Sid: "DecryptSourceObjects", Effect: "Allow" as const, Action: ["kms:Decrypt"], Resource: [...keys] }] : []),
+    ];
+}
+
 /** Denies every request that does not use TLS (Security Hub S3.5). */
 export function tlsOnlyPolicy(bucketArn: string): PolicyDocument {
     return policy({
@@ -99,7 +119,8 @@ export class Buckets extends pulumi.ComponentResource {
     constructor(name: string, args: BucketsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Buckets", name, {}, opts);
         const { ctx } = args;
-        const key = kmsKey("object-store", ctx, { description: `${ctx.name} object store buckets` }, { parent: this });
+        const description = args.keyName ? `${ctx.name} ${args.keyName} bucket` : `${ctx.name} object store buckets`;
+        const key = kmsKey(args.keyName ?? "object-store", ctx, { description }, { parent: this });
         const keep = { parent: this, protect: ctx.protect, retainOnDelete: ctx.protect };
         for (const bucket of args.objectStore.buckets) {
             const id = `${name}-${bucket}`;
@@ -140,8 +161,11 @@ export class Buckets extends pulumi.ComponentResource {
         }
         for (const consumer of args.consumers) {
             const arns = consumer.buckets.filter((b) => this.arns[b]).map((b) => this.arns[b]);
-            if (arns.length === 0) continue;
-            const document = pulumi.all([pulumi.all(arns), key.arn]).apply(([a, k]) => bucketAccessPolicy(a, k));
+            if (arns.length === 0 && !consumer.readBuckets?.length) continue;
+            const document = pulumi.all([pulumi.all(arns), key.arn, ctx.partition]).apply(([a, k, partition]) => {
+                const own = a.length ? bucketAccessPolicy(a, k).Statement : [];
+                return policy(...own, ...bucketReadStatements(partition, consumer.readBuckets ?? [], consumer.decryptKeys ?? []));
+            });
             podIdentityRole(consumer.id, ctx, args.clusterName, consumer.serviceAccount, document, this);
         }
         this.registerOutputs({ names: this.names });

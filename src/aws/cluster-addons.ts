@@ -19,7 +19,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
         super("platform:aws:ClusterAddons", name, {}, opts);
         const { ctx, cluster } = args;
         const afterNodes = { parent: this, dependsOn: args.nodeGroups };
-        managedAddon(`${name}-coredns`, cluster.name, "coredns", ctx, {}, afterNodes);
+        managedAddon(`${name}-coredns`, cluster.name, "coredns", cluster.kubernetesVersion, ctx, {}, afterNodes);
         const ebsRole = irsaRole(
             `${name}-ebs-csi`,
             ctx,
@@ -32,6 +32,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
             `${name}-aws-ebs-csi-driver`,
             cluster.name,
             "aws-ebs-csi-driver",
+            cluster.kubernetesVersion,
             ctx,
             { serviceAccountRoleArn: ebsRole.arn },
             afterNodes,

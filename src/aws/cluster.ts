@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PlatformConfig } from "../config";
+import { KubernetesVersion, PlatformConfig } from "../config";
 import { accessGroup, clusterAccess, deployerAccess, PlatformRole } from "./access";
 import { AwsContext } from "./context";
 import { irsaRole, managedAddon, OidcProvider } from "./eks-addon";
@@ -37,12 +37,15 @@ export class Cluster extends pulumi.ComponentResource {
     /** Add-ons that must run before nodes can become ready (CNI, kube-proxy, Pod Identity agent). */
     readonly networkAddons: aws.eks.Addon[];
     readonly eks: aws.eks.Cluster;
+    /** The control plane's Kubernetes version; add-ons and node groups follow it (src/config/catalog.ts). */
+    readonly kubernetesVersion: KubernetesVersion;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:aws:Cluster", name, {}, opts);
         const { ctx, cluster } = args;
         const parent = { parent: this };
         const clusterName = ctx.name;
+        this.kubernetesVersion = cluster.kubernetesVersion;
 
         const role = new aws.iam.Role(
             `${name}-role`,
@@ -137,7 +140,7 @@ export class Cluster extends pulumi.ComponentResource {
             this,
         );
         const addon = (addonName: "vpc-cni" | "kube-proxy" | "eks-pod-identity-agent", extra: Partial<aws.eks.AddonArgs> = {}) =>
-            managedAddon(`${name}-${addonName}`, this.eks.name, addonName, ctx, extra, parent);
+            managedAddon(`${name}-${addonName}`, this.eks.name, addonName, this.kubernetesVersion, ctx, extra, parent);
         this.networkAddons = [
             addon("vpc-cni", { serviceAccountRoleArn: cniRole.arn, configurationValues: JSON.stringify({ enableNetworkPolicy: "true" }) }),
             addon("kube-proxy"),

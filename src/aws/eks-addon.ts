@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { eksAddonVersions } from "../config";
+import { EksAddonName, KubernetesVersion, kubernetesReleases } from "../config";
 import { AwsContext } from "./context";
 import { managedPolicyArn, policy, PolicyDocument, serviceAccountTrust } from "./iam";
 
@@ -12,13 +12,15 @@ export interface OidcProvider {
 }
 
 /**
- * An EKS managed add-on at its pinned version. Our configuration wins over manual edits on both
- * create and update, so a drift check sees any hand change.
+ * An EKS managed add-on at the version the catalog pins for the cluster's Kubernetes version
+ * ({@link kubernetesReleases}). Our configuration wins over manual edits on both create and
+ * update, so a drift check sees any hand change.
  */
 export function managedAddon(
     name: string,
     clusterName: pulumi.Input<string>,
-    addonName: keyof typeof eksAddonVersions,
+    addonName: EksAddonName,
+    kubernetesVersion: KubernetesVersion,
     ctx: AwsContext,
     extra: Partial<aws.eks.AddonArgs>,
     opts: pulumi.CustomResourceOptions,
@@ -28,7 +30,7 @@ export function managedAddon(
         {
             clusterName,
             addonName,
-            addonVersion: eksAddonVersions[addonName],
+            addonVersion: kubernetesReleases[kubernetesVersion].eksAddons[addonName],
             resolveConflictsOnCreate: "OVERWRITE",
             resolveConflictsOnUpdate: "OVERWRITE",
             tags: { ...ctx.tags },

@@ -8,6 +8,8 @@ export interface NodePoolsArgs {
     ctx: AwsContext;
     pools: PlatformConfig["nodePools"];
     clusterName: pulumi.Input<string>;
+    /** The control plane's version: node groups follow it, after the control plane and its add-ons. */
+    kubernetesVersion: string;
     privateSubnetIds: pulumi.Input<string>[];
     /** Resources the nodes need before they can become ready (the network add-ons). */
     dependsOn: pulumi.Input<pulumi.Resource>[];
@@ -42,9 +44,21 @@ export function scaleFromZeroTags(name: string, pool: NodePoolConfig): Record<st
 }
 
 /**
+ * Options of a pool's node group. The cluster autoscaler owns the desired size, so a deploy
+ * ignores it, unless the pool pins `desiredSize`: then the deploy sends it. EKS rejects an update
+ * whose minSize is above the running desired size ("Minimum capacity N can't be greater than
+ * desired size M"); raising minSize therefore goes with `desiredSize` set to the new minimum for
+ * that deploy, and `npm run diff` refuses the raise without it (docs/upgrades.md, "Node pools").
+ */
+export function nodeGroupIgnoreChanges(pool: NodePoolConfig): string[] {
+    return pool.desiredSize === undefined ? ["scalingConfig.desiredSize"] : [];
+}
+
+/**
  * Managed node groups from the config map, keyed by pool name so adding a pool shifts nothing.
  * Every node: private subnets, no SSH, IMDSv2 only with hop limit 1 (pods cannot borrow the node's
- * credentials), encrypted gp3 root volume. The autoscaler owns the desired size.
+ * credentials), encrypted gp3 root volume, the control plane's Kubernetes version. The autoscaler
+ * owns the desired size unless the pool pins it ({@link nodeGroupIgnoreChanges}).
  */
 export class NodePools extends pulumi.ComponentResource {
     readonly nodeGroups: Record<string, aws.eks.NodeGroup> = {};
@@ -81,6 +95,7 @@ export class NodePools extends pulumi.ComponentResource {
                     subnetIds: args.privateSubnetIds,
                     instanceTypes: [...config.instanceTypes],
                     amiType: config.gpu ? amiTypes.gpu : amiTypes.cpu,
+                    version: args.kubernetesVersion,
                     capacityType: config.capacityType,
                     scalingConfig: { minSize: config.minSize, maxSize: config.maxSize, desiredSize: config.desiredSize ?? config.minSize },
                     updateConfig: { maxUnavailablePercentage: 33 },
@@ -89,8 +104,8 @@ export class NodePools extends pulumi.ComponentResource {
                     launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
                     tags: { ...ctx.tags },
                 },
-                // The cluster autoscaler changes the desired size; a deploy must not undo that.
-                { parent: this, dependsOn: [...attachments, ...args.dependsOn], ignoreChanges: ["scalingConfig.desiredSize"] },
+                // The cluster autoscaler changes the desired size; a deploy must not undo that unless pinned.
+                { parent: this, dependsOn: [...attachments, ...args.dependsOn], ignoreChanges: nodeGroupIgnoreChanges(config) },
             );
             this.nodeGroups[pool] = group;
             if (config.minSize === 0) this.tagAutoScalingGroup(`${name}-${pool}`, group, scaleFromZeroTags(pool, config));

@@ -3,9 +3,66 @@
  * This is the only place versions are pinned; stack files choose among these values.
  */
 
-/** EKS Kubernetes versions this program is tested against (CKV_AWS_339: a supported version is pinned). */
-export const supportedKubernetesVersions = ["1.33", "1.34", "1.35"] as const;
-export type KubernetesVersion = (typeof supportedKubernetesVersions)[number];
+/** The EKS managed add-ons the program installs, each pinned per Kubernetes version. */
+export const eksAddonNames = ["vpc-cni", "kube-proxy", "coredns", "aws-ebs-csi-driver", "eks-pod-identity-agent"] as const;
+export type EksAddonName = (typeof eksAddonNames)[number];
+
+/** What goes with one Kubernetes minor version: EKS add-on versions and version-bound images. */
+export interface KubernetesRelease {
+    /** EKS managed add-on versions for this cluster version (never "latest": a preview shows each move). */
+    eksAddons: Record<EksAddonName, string>;
+    /** cluster-autoscaler image tag: its minor must equal the cluster's (autoscaler README, "Releases"). */
+    clusterAutoscalerTag: string;
+}
+
+/**
+ * The catalog of Kubernetes versions this program can run, and what goes with each. A cluster
+ * upgrade is one config line (`cluster.kubernetesVersion`); the add-ons and the autoscaler follow
+ * from this table, and `npm run diff` shows the order (control plane, add-ons, node groups).
+ * kube-proxy versions: EKS user guide, "Manage kube-proxy", add-on table (2026). CoreDNS, VPC CNI,
+ * EBS CSI and Pod Identity agent versions support several cluster versions (EKS user guide add-on
+ * pages); check `aws eks describe-addon-versions --kubernetes-version <v> --addon-name <name>`
+ * before adding a version. Autoscaler tags: kubernetes/autoscaler releases.
+ */
+export const kubernetesReleases = {
+    "1.33": {
+        eksAddons: {
+            "vpc-cni": "v1.21.2-eksbuild.2",
+            "kube-proxy": "v1.33.10-eksbuild.2",
+            coredns: "v1.13.2-eksbuild.7",
+            "aws-ebs-csi-driver": "v1.62.0-eksbuild.1",
+            "eks-pod-identity-agent": "v1.3.10-eksbuild.3",
+        },
+        clusterAutoscalerTag: "v1.33.3",
+    },
+    "1.34": {
+        eksAddons: {
+            "vpc-cni": "v1.21.2-eksbuild.2",
+            "kube-proxy": "v1.34.6-eksbuild.2",
+            coredns: "v1.13.2-eksbuild.7",
+            "aws-ebs-csi-driver": "v1.62.0-eksbuild.1",
+            "eks-pod-identity-agent": "v1.3.10-eksbuild.3",
+        },
+        clusterAutoscalerTag: "v1.34.5",
+    },
+    "1.35": {
+        eksAddons: {
+            "vpc-cni": "v1.21.2-eksbuild.2",
+            "kube-proxy": "v1.35.3-eksbuild.2",
+            coredns: "v1.13.2-eksbuild.7",
+            "aws-ebs-csi-driver": "v1.62.0-eksbuild.1",
+            "eks-pod-identity-agent": "v1.3.10-eksbuild.3",
+        },
+        clusterAutoscalerTag: "v1.35.0",
+    },
+} as const satisfies Record<string, KubernetesRelease>;
+
+/** EKS Kubernetes versions this program is tested against (CKV_AWS_339: a supported version is pinned): the catalog's keys. */
+export const supportedKubernetesVersions = Object.keys(kubernetesReleases) as [
+    keyof typeof kubernetesReleases,
+    ...(keyof typeof kubernetesReleases)[],
+];
+export type KubernetesVersion = keyof typeof kubernetesReleases;
 
 /** Shape of an EC2 instance type the node pools may use. */
 export interface InstanceShape {
@@ -73,20 +130,6 @@ export const amiTypes = {
     gpu: "AL2023_x86_64_NVIDIA",
 } as const;
 
-/**
- * EKS managed add-on versions for the pinned Kubernetes version. Pinned, never "latest", so a
- * preview shows every add-on upgrade as a diff. Check `aws eks describe-addon-versions
- * --kubernetes-version <v> --addon-name <name>` when moving the cluster version.
- */
-export const eksAddonVersions = {
-    // Versions listed for Kubernetes 1.34 in the EKS add-on documentation and version tables (2026).
-    "vpc-cni": "v1.21.2-eksbuild.2",
-    "kube-proxy": "v1.34.6-eksbuild.2",
-    coredns: "v1.13.2-eksbuild.7",
-    "aws-ebs-csi-driver": "v1.62.0-eksbuild.1",
-    "eks-pod-identity-agent": "v1.3.10-eksbuild.3",
-} as const;
-
 /** A Helm chart at a pinned version (CKV_K8S_43: never an unpinned chart). */
 export interface ChartRef {
     chart: string;
@@ -117,15 +160,13 @@ export const charts = {
 } as const satisfies Record<string, ChartRef>;
 
 /**
- * Container images we pin over a chart's default. The autoscaler's minor version must match the
- * cluster's (chart 9.59 defaults to 1.35).
+ * Container images we pin over a chart's default. The autoscaler's tag comes from
+ * {@link kubernetesReleases} (its minor must match the cluster's; chart 9.59 defaults to 1.35).
  */
 export const images = {
-    clusterAutoscaler: { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.34.5" },
+    clusterAutoscaler: { repository: "registry.k8s.io/autoscaling/cluster-autoscaler" },
     /** Last multi-arch community image still served by quay.io (MinIO publishes source only since Oct 2025). */
     minio: { repository: "quay.io/minio/minio", tag: "RELEASE.2025-09-07T16-13-09Z" },
-    /** MinIO's client, for the Job that creates limited identities (src/addons/minio-identities.ts). */
-    mc: { repository: "quay.io/minio/mc", tag: "RELEASE.2025-08-13T08-35-41Z" },
     /** PostgreSQL 18.6 (CloudNativePG's image; 1.30.0 defaults to 18.4): pinned so an operator upgrade never moves PostgreSQL. */
     postgresql: { repository: "ghcr.io/cloudnative-pg/postgresql", tag: "18.6-system-trixie" },
 } as const;

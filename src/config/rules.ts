@@ -191,6 +191,22 @@ const postgresRules: Rule = (c) => {
     if (atLeast("staging", c.tier) && !pg.backup.enabled) {
         out.push(problem("postgresql.backup.enabled", false, `tier ${c.tier} needs backups`));
     }
+    if (pg.recovery && pg.recovery.bucket === undefined && !pg.backup.enabled) {
+        out.push(
+            problem("postgresql.recovery.bucket", undefined, "is required when this environment keeps no backups (backup.enabled false)"),
+        );
+    }
+    // barman-cloud refuses to archive into a server name that already holds WAL ("Expected empty archive").
+    const archiveName = pg.backup.serverName ?? "postgres";
+    if (pg.recovery && pg.backup.enabled && pg.recovery.bucket === undefined && pg.recovery.sourceServerName === archiveName) {
+        out.push(
+            problem(
+                "postgresql.backup.serverName",
+                pg.backup.serverName,
+                `must differ from postgresql.recovery.sourceServerName (${pg.recovery.sourceServerName}): a restored cluster archives into a new, empty path`,
+            ),
+        );
+    }
     return out;
 };
 

@@ -63,7 +63,11 @@ const nodePool = z.strictObject({
         .min(1, "must list at least one instance type"),
     minSize: count(0, 100),
     maxSize: count(1, 100),
-    /** Initial size only: the cluster autoscaler owns the desired size afterwards. Default: minSize. */
+    /**
+     * Unset (the default): the pool starts at minSize and the cluster autoscaler owns the desired
+     * size. Set: every deploy sends it — set it to the new minSize when raising minSize above the
+     * running size (EKS rejects min > desired), then remove it again (docs/upgrades.md).
+     */
     desiredSize: count(0, 100).optional(),
     diskSizeGiB: count(20, 2000).default(50),
     capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"),
@@ -139,7 +143,9 @@ export const configSchema = z.strictObject({
         flowLogRetentionDays: logRetention.default(30),
     }),
     cluster: z.strictObject({
-        kubernetesVersion: z.enum(supportedKubernetesVersions),
+        kubernetesVersion: z.enum(supportedKubernetesVersions, {
+            message: `must be a version the catalog has add-on versions for (${supportedKubernetesVersions.join(", ")}; src/config/catalog.ts kubernetesReleases)`,
+        }),
         endpointPublicAccess: z.boolean(),
         publicAccessCidrs: z.array(cidr).default([]),
         logRetentionDays: logRetention,
@@ -178,7 +184,46 @@ export const configSchema = z.strictObject({
             /** Six-field cron (with seconds), as CloudNativePG's ScheduledBackup expects. */
             schedule: checked(cronProblem).default("0 0 2 * * *"),
             retentionDays: count(1, 3650).optional(),
+            /**
+             * Server name the cluster archives under in the backup bucket (`s3://<bucket>/<serverName>/`).
+             * Default: the cluster's name, `postgres`. A restored cluster needs a new one (postgresql.recovery).
+             */
+            serverName: k8sName.optional(),
         }),
+        /**
+         * Restore: the cluster is created from a backup in S3 (CloudNativePG `bootstrap.recovery`
+         * through the barman-cloud plugin) instead of an empty database. Applies when the Cluster
+         * object is created: README, "Restore PostgreSQL".
+         */
+        recovery: z
+            .strictObject({
+                /** Server name of the backups to restore (the source's backup.serverName; default postgres). */
+                sourceServerName: k8sName.default("postgres"),
+                /** S3 bucket holding them. Default: this environment's backup bucket. */
+                bucket: z
+                    .string()
+                    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, "must be an S3 bucket name")
+                    .optional(),
+                /** Region of that bucket. Default: the stack's region. */
+                region: z
+                    .string()
+                    .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, "must be an AWS region such as us-east-1")
+                    .optional(),
+                /** KMS key of that bucket, when it is another environment's (the key policy must allow this one). */
+                kmsKeyArn: z
+                    .string()
+                    .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[\w-]+$/, "must be a KMS key ARN")
+                    .optional(),
+                /** Point in time to recover to, RFC 3339 with a zone (e.g. 2026-11-28T09:30:00Z). Default: the end of the WAL. */
+                targetTime: z
+                    .string()
+                    .regex(
+                        /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/,
+                        "must be an RFC 3339 time with a zone, e.g. 2026-11-28T09:30:00Z",
+                    )
+                    .optional(),
+            })
+            .optional(),
     }),
     objectStore: z.strictObject({
         kind: z.enum(["minio", "s3"]),

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { controlPlaneLogTypes } from "../../src/aws/cluster";
-import { eksAddonVersions } from "../../src/config";
+import { eksAddonNames, KubernetesVersion, kubernetesReleases } from "../../src/config";
 import { findResource, ofType, ResourceRecord } from "../../src/synth/inventory";
 import { readStackConfig, stackNames } from "../../src/synth/stack-files";
 import { runStack } from "../../src/synth/mock-runtime";
@@ -56,8 +56,10 @@ describe("aws/cluster", () => {
     it("pins every EKS add-on, runs the CNI with network policy and its own IRSA role, and EBS CSI with its own", async () => {
         const { resources } = await successfulRun("prod");
         const addons = ofType(resources, "aws:eks/addon:Addon");
-        assert.deepEqual(addons.map((a) => a.inputs.addonName).sort(), Object.keys(eksAddonVersions).sort());
-        for (const a of addons) assert.equal(a.inputs.addonVersion, eksAddonVersions[a.inputs.addonName as keyof typeof eksAddonVersions]);
+        const version = JSON.parse(readStackConfig("prod").config["ml-platform:cluster"]).kubernetesVersion as KubernetesVersion;
+        const pinned = kubernetesReleases[version].eksAddons;
+        assert.deepEqual(addons.map((a) => a.inputs.addonName).sort(), [...eksAddonNames].sort());
+        for (const a of addons) assert.equal(a.inputs.addonVersion, pinned[a.inputs.addonName as keyof typeof pinned]);
         const cni = addons.find((a) => a.inputs.addonName === "vpc-cni")!;
         assert.deepEqual(JSON.parse(String(cni.inputs.configurationValues)), { enableNetworkPolicy: "true" });
         assert.match(String(cni.inputs.serviceAccountRoleArn), /role\/ml-platform-prod-aws-node$/);

@@ -2,8 +2,9 @@ import { strict as assert } from "node:assert";
 import { poolLabels, scaleFromZeroTags } from "../../src/aws/node-pools";
 import { NodePoolConfig } from "../../src/config";
 import { findResource, ofType } from "../../src/synth/inventory";
-import { successfulRun, platformConfig } from "../harness";
-import { stackNames } from "../../src/synth/stack-files";
+import { runStack } from "../../src/synth/mock-runtime";
+import { readStackConfig, stackNames } from "../../src/synth/stack-files";
+import { editConfig, platformConfig, successfulRun } from "../harness";
 
 const gpuPool: NodePoolConfig = {
     purpose: "training",
@@ -54,10 +55,28 @@ describe("aws/node-pools", () => {
         });
     }
 
-    it("lets the autoscaler own the desired size", async () => {
+    it("lets the autoscaler own the desired size, and runs the control plane's Kubernetes version", async () => {
         const run = await successfulRun("prod");
-        for (const g of ofType(run.resources, "aws:eks/nodeGroup:NodeGroup"))
+        const version = JSON.parse(readStackConfig("prod").config["ml-platform:cluster"]).kubernetesVersion;
+        for (const g of ofType(run.resources, "aws:eks/nodeGroup:NodeGroup")) {
             assert.deepEqual(run.options[g.urn].ignoreChanges, ["scalingConfig.desiredSize"]);
+            assert.equal(g.inputs.version, version);
+        }
+    });
+
+    it("sends a pinned desiredSize (raising minSize above the running size), and only for that pool", async () => {
+        const run = await runStack("prod", {
+            overrides: editConfig("prod", (c) => {
+                c.nodePools.compute.minSize = 8;
+                c.nodePools.compute.desiredSize = 8;
+            }),
+        });
+        if (run.error) throw run.error;
+        const compute = findResource(run.resources, "aws:eks/nodeGroup:NodeGroup", "nodes-compute");
+        assert.deepEqual(run.options[compute.urn].ignoreChanges, []);
+        assert.equal((compute.inputs.scalingConfig as { desiredSize: number }).desiredSize, 8);
+        const system = findResource(run.resources, "aws:eks/nodeGroup:NodeGroup", "nodes-system");
+        assert.deepEqual(run.options[system.urn].ignoreChanges, ["scalingConfig.desiredSize"]);
     });
 
     it("makes the prod GPU pool an NVIDIA pool that scales from zero, and taints the data pool", async () => {

@@ -147,7 +147,9 @@ const cases: Case[] = [
         title: "an unsupported Kubernetes version",
         stack: "prod",
         edit: (v) => (v.cluster.kubernetesVersion = "1.29"),
-        problems: ['ml-platform:cluster.kubernetesVersion = "1.29": Invalid option: expected one of "1.33"|"1.34"|"1.35"'],
+        problems: [
+            'ml-platform:cluster.kubernetesVersion = "1.29": must be a version the catalog has add-on versions for (1.33, 1.34, 1.35; src/config/catalog.ts kubernetesReleases)',
+        ],
     },
     {
         title: "production with plain Kubernetes Secrets",

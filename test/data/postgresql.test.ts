@@ -86,16 +86,20 @@ describe("data: PostgreSQL (CloudNativePG)", () => {
                     return;
                 }
                 assert.deepEqual(s.plugins, [
-                    { name: "barman-cloud.cloudnative-pg.io", isWALArchiver: true, parameters: { barmanObjectName: "postgres-backups" } },
+                    {
+                        name: "barman-cloud.cloudnative-pg.io",
+                        isWALArchiver: true,
+                        parameters: { barmanObjectName: "postgres-backups", serverName: "postgres" },
+                    },
                 ]);
                 assert.equal(stores.length, 1);
                 const store = spec(stores[0]);
                 assert.equal((stores[0].inputs.metadata as Values).name, "postgres-backups");
                 assert.equal(store.retentionPolicy, want.retention);
-                assert.equal(store.configuration.destinationPath, "s3://postgres-backups/");
-                assert.equal(store.configuration.endpointURL, "https://minio.platform-data.svc");
-                assert.deepEqual(store.configuration.endpointCA, { name: "minio-tls", key: "ca.crt" });
-                assert.equal(store.configuration.s3Credentials.accessKeyId.name, "minio-postgres-backup");
+                // Outside the cluster: S3 with Pod Identity, never the in-cluster MinIO.
+                assert.equal(store.configuration.destinationPath, `s3://ml-platform-${stack}-postgres-backups/`);
+                assert.deepEqual(store.configuration.s3Credentials, { inheritFromIAMRole: true });
+                assert.equal(store.configuration.endpointURL, undefined);
                 assert.equal(scheduled.length, 1);
                 assert.deepEqual(
                     [

@@ -66,6 +66,14 @@ describe("scripts/ci/preview-comment", () => {
         );
     });
 
+    it("shows the plan diff beside the preview, and says so when it could not run", () => {
+        const text = "### Plan diff of stack `staging` against `origin/main`\n\n**Verdict: refused** (exit 2)";
+        const body = renderPreviewComment({ ...input, planDiff: { exitCode: 2, text } });
+        assert.ok(body.indexOf("Verdict: refused") < body.indexOf("<details"), "the plan diff comes before the raw output");
+        assert.match(renderPreviewComment({ ...input, planDiff: { exitCode: notRun, text: "" } }), /`npm run diff` did not run/);
+        assert.match(renderPreviewComment({ ...input, planDiff: { exitCode: 1, text: "" } }), /could not be rendered/);
+    });
+
     it("cannot be broken by backticks in the output", () => {
         const body = renderPreviewComment({ ...input, output: "a ``` b\n````" });
         assert.match(body, /`````diff\na ``` b\n````\n`````/);
@@ -154,6 +162,40 @@ describe("scripts/ci/preview-comment", () => {
                 ];
                 assert.equal(await main(args, env, () => undefined), 1);
                 assert.match(posted, /did not run[\s\S]*\(no output\)/);
+            } finally {
+                globalThis.fetch = realFetch;
+            }
+        });
+
+        it("fails the job after posting when the plan diff refused the change", async () => {
+            const diffFile = path.join(dir, "plan-diff.md");
+            writeFileSync(diffFile, "**Verdict: refused** (exit 2)");
+            const realFetch = globalThis.fetch;
+            let posted = "";
+            globalThis.fetch = (async (_url: string, init: { method: string; body?: string }) => {
+                if (init.body) posted = JSON.parse(init.body).body;
+                return new Response(init.method === "GET" ? "[]" : JSON.stringify({ id: 5 }), { status: 200 });
+            }) as typeof fetch;
+            try {
+                const env = { GITHUB_TOKEN: "t", GITHUB_REPOSITORY: "o/r" };
+                const base = [
+                    "--stack",
+                    "prod",
+                    "--exit-code=0",
+                    "--output",
+                    file,
+                    "--pr",
+                    "12",
+                    "--sha",
+                    input.sha,
+                    "--plan-diff",
+                    diffFile,
+                ];
+                const lines: string[] = [];
+                assert.equal(await main([...base, "--plan-diff-exit-code=2"], env, (l) => lines.push(l)), 1);
+                assert.match(posted, /Verdict: refused/);
+                assert.match(lines.at(-1)!, /npm run diff of prod refused the change/);
+                assert.equal(await main([...base, "--plan-diff-exit-code=0"], env, () => undefined), 0);
             } finally {
                 globalThis.fetch = realFetch;
             }

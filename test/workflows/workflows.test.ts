@@ -213,6 +213,19 @@ describe("workflows", () => {
             assert.equal(post.if, "${{ !cancelled() }}");
             assert.deepEqual(preview.permissions, { contents: "read", "id-token": "write", "pull-requests": "write" });
         });
+
+        it("posts the plan diff against the pull request's base beside the preview, offline and before credentials", () => {
+            const diff = stepIndex(preview, (s) =>
+                /npm run --silent diff -- --stack "\$STACK" --base "origin\/\$BASE_REF"/.test(s.run ?? ""),
+            );
+            const credentials = stepIndex(preview, (s) => String(s.uses ?? "").startsWith("aws-actions/configure-aws-credentials"));
+            assert.ok(diff >= 0 && diff < credentials);
+            assert.equal(steps(preview)[diff].env.BASE_REF, "${{ github.base_ref }}");
+            assert.equal(steps(preview)[0].with["fetch-depth"], 0, "the base branch's history is checked out");
+            const post = steps(preview).at(-1);
+            assert.match(post.run, /--plan-diff plan-diff\.md --plan-diff-exit-code="\$DIFF_EXIT_CODE"/);
+            assert.equal(post.env.DIFF_EXIT_CODE, "${{ steps.plan-diff.outputs.exit-code || '-1' }}");
+        });
     });
 
     describe("deploy.yml and pulumi-up.yml", () => {
