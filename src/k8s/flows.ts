@@ -1,6 +1,7 @@
 import { apiServiceIp, planSubnets } from "../aws/cidr";
 import { PlatformConfig } from "../config";
 import { dataNamespace, dataPorts, minioTenantName, postgresClusterName } from "../addons/data-namespace";
+import { postgresUsesS3 } from "../addons/postgres-backup";
 import { namespacesOfKind } from "./baseline";
 import { objectStoreClientLabel } from "./network-policies";
 import { ClusterView, Endpoint, evaluate, Flow, Labels, Verdict } from "./reachability";
@@ -52,7 +53,8 @@ export function networkModel(config: PlatformConfig): NetworkModel {
     });
     const minio = config.objectStore.kind === "minio";
     const s3 = !minio;
-    const backups = config.postgresql.backup.enabled;
+    // Base backups, WAL and restores go to S3 outside the cluster whatever the object store (postgres-backup.ts).
+    const backups = postgresUsesS3(config);
     const notifies = config.alerting.slack !== undefined || config.alerting.pagerduty;
     const closed = config.network.egress !== "open";
     const workloads = namespacesOfKind(config, "workload");
@@ -167,8 +169,7 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         ...clients.map((id) => flow(id, "postgres-rw", dataPorts.postgres, "PostgreSQL client")),
         ...(minio ? clients.map((id) => flow(id, "minio-s3", dataPorts.minio, "object store client")) : []),
         ...(minio ? [flow("minio-operator", "minio-s3", dataPorts.minio, "creates buckets and users")] : []),
-        ...(minio && backups ? [flow("postgres", "minio-s3", dataPorts.minio, "base backups and WAL")] : []),
-        ...(s3 && backups
+        ...(backups
             ? [flow("postgres", "s3", 443, "base backups and WAL"), flow("postgres", "pod-identity-agent", 80, "backup credentials")]
             : []),
         ...s3Clients.flatMap((id) => [flow(id, "s3", 443, "object store (kind s3)"), flow(id, "pod-identity-agent", 80, "S3 credentials")]),
@@ -212,7 +213,10 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         ...bypass,
         ...internals,
         ...leaks,
-        ...(minio || !backups ? [flow("postgres", "internet", 443, "the database never reaches the internet")] : []),
+        // S3 has no addresses a NetworkPolicy can name, so a database that backs up reaches HTTPS out, and nothing else.
+        backups
+            ? flow("postgres", "internet", 80, "the database reaches only HTTPS (S3) outside the cluster")
+            : flow("postgres", "internet", 443, "the database never reaches the internet"),
     ]);
     return { components, required, denied };
 }

@@ -47,11 +47,11 @@ describe("scripts/sync-stacks (files derived from Pulumi.*.yaml)", () => {
                 stacks,
                 name,
             );
-            // The job's environment expression, evaluated per stack, is the preview environment the role trusts.
+            // The job's environment expression, evaluated per stack, is the environment the preview or drift role trusts.
             for (const s of stacks) {
                 assert.equal(
                     String((job as { environment: string }).environment).replace("${{ matrix.stack }}", s),
-                    githubEnvironments(s).preview,
+                    githubEnvironments(s)[name === "preview.yml" ? "preview" : "drift"],
                 );
             }
         }
