@@ -2,7 +2,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as prettier from "prettier";
 import { isMap, isScalar, parseDocument } from "yaml";
-import { stackNameProblems } from "../src/config/stacks";
+import { githubEnvironments, stackNameProblems } from "../src/config/stacks";
 import { stackNames, stacksRoot } from "../src/synth/stack-files";
 import { derivedFiles } from "./sync-stacks";
 
@@ -74,7 +74,7 @@ async function main(): Promise<number> {
     }
     console.log(
         `next: review Pulumi.${to}.yaml (network.vpcCidr is ${from}'s), npm run snapshots:accept, npm test, ` +
-            `pulumi stack init ${to}, and create the GitHub Environments ${to} and ${to}-preview (docs/ci.md)`,
+            `pulumi stack init ${to}, and create the GitHub Environments ${Object.values(githubEnvironments(to)).join(", ")} (docs/ci.md)`,
     );
     return 0;
 }
