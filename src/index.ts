@@ -12,6 +12,9 @@ import { clusterAutoscaler } from "./addons/cluster-autoscaler";
 import { PlatformServices } from "./addons/contract";
 import { dcgmExporter, nvidiaDevicePlugin } from "./addons/gpu";
 import { loadBalancerController } from "./addons/load-balancer-controller";
+import { keda } from "./addons/keda";
+import { metricsServer } from "./addons/metrics-server";
+import { mlflowAddon, mlflowTrackingUri, mlflowUrl } from "./addons/mlflow";
 import { monitoringAddon } from "./addons/monitoring";
 import { dataServicesNamespace } from "./addons/data-namespace";
 import { objectStore, objectStoreFacts } from "./addons/object-store";
@@ -102,6 +105,9 @@ new PlatformServices("services", {
         postgresql,
         argocd,
         monitoringAddon([baseline]),
+        metricsServer,
+        keda,
+        mlflowAddon([baseline]),
     ],
     after: [addons],
 });
@@ -135,4 +141,6 @@ export = stackOutputs({
     bucketNames: objectStoreFacts(config, ctx.name).bucketNames,
     argocdUrl: argocdUrl(config.domain),
     grafanaUrl: grafanaUrl(config.domain),
+    mlflowUrl: mlflowUrl(config.domain),
+    mlflowTrackingUri: mlflowTrackingUri(config),
 });

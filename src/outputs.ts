@@ -50,6 +50,16 @@ export const outputContract = {
     },
     argocdUrl: { type: "string", secret: false, description: "ArgoCD web UI and API (`https://argocd.<domain>`)." },
     grafanaUrl: { type: "string", secret: false, description: "Grafana web UI (`https://grafana.<domain>`)." },
+    mlflowUrl: {
+        type: "string",
+        secret: false,
+        description: "MLflow UI and REST API through the internal ALB (`https://mlflow.<domain>`).",
+    },
+    mlflowTrackingUri: {
+        type: "string",
+        secret: false,
+        description: "MLFLOW_TRACKING_URI for in-cluster clients in the MLOps namespaces, e.g. `http://mlflow.platform-mlops.svc`.",
+    },
     postgresHost: {
         type: "string",
         secret: false,

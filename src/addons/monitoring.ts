@@ -9,6 +9,8 @@ import { monitoringNetworkPolicies, monitorLabels, monitors } from "../monitorin
 import { grafanaSidecarRole, grafanaUrl, kubePrometheusStackValues, monitoringNames } from "../monitoring/values";
 import { generatedPassword } from "../secrets/credentials";
 import { Addon, AddonContext, helmRelease } from "./contract";
+import { kedaNamespace } from "./keda";
+import { mlflowNamespace } from "./mlflow";
 
 export interface MonitoringArgs {
     context: AddonContext;
@@ -41,6 +43,7 @@ export class Monitoring extends pulumi.ComponentResource {
             // Grafana's ALB is internal: its addresses are in the dedicated internal load balancer subnets.
             loadBalancerCidrs: network.internalLoadBalancerCidrs,
             notifies,
+            queryClients: [kedaNamespace],
         }).map(
             (p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.name}`, { metadata: { name: p.name, namespace }, spec: p.spec }, after),
         );
@@ -95,7 +98,13 @@ export class Monitoring extends pulumi.ComponentResource {
             );
         }
         const gpu = Object.values(config.nodePools).some((p) => p.gpu);
-        for (const monitor of monitors({ monitoringNamespace: namespace, gpu, minio: config.objectStore.kind === "minio" })) {
+        for (const monitor of monitors({
+            monitoringNamespace: namespace,
+            gpu,
+            minio: config.objectStore.kind === "minio",
+            mlflowNamespace: mlflowNamespace(config),
+            kedaNamespace,
+        })) {
             new k8s.apiextensions.CustomResource(
                 `${name}-${monitor.kind.toLowerCase()}-${monitor.metadata.name}`,
                 { ...monitor },

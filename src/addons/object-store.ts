@@ -103,7 +103,11 @@ const certManagerCr = (name: string, kind: string, spec: Record<string, unknown>
     );
 
 /** The MinIO operator and tenant (objectStore.kind minio). */
-function deployMinio(context: AddonContext, parent: pulumi.Resource, opts: DeployOptions): pulumi.Resource[] {
+function deployMinio(
+    context: AddonContext,
+    parent: pulumi.Resource,
+    opts: DeployOptions,
+): { resources: pulumi.Resource[]; caCertPem: pulumi.Output<string> } {
     // The operator needs only nodes; the tenant and its certificates need cert-manager and the data namespace.
     const after = opts.dependsOn;
     const { config } = context;
@@ -243,7 +247,7 @@ export MINIO_BROWSER="off"
             ),
         );
     }
-    return resources;
+    return { resources, caCertPem: caCert.certPem };
 }
 
 /**
@@ -252,12 +256,15 @@ export MINIO_BROWSER="off"
  * metrics, erasure coding when distributed) and S3 buckets with Pod Identity access.
  */
 export class ObjectStore extends pulumi.ComponentResource {
+    /** MinIO only: the data CA's certificate (PEM), which clients in other namespaces need to trust the endpoint. */
+    readonly dataCaPem?: pulumi.Output<string>;
+
     constructor(name: string, context: AddonContext, opts: DeployOptions) {
         super("platform:addons:ObjectStore", name, {}, { parent: opts.parent });
         const { config } = context;
         const postgres = postgresBackupConsumer(config, context.aws.name);
         if (config.objectStore.kind === "minio") {
-            deployMinio(context, this, opts);
+            this.dataCaPem = deployMinio(context, this, opts).caCertPem;
             // PostgreSQL's backups live outside the cluster even beside MinIO: an S3 bucket of their own.
             if (config.postgresql.backup.enabled || postgres.readBuckets?.length) {
                 new Buckets(
@@ -288,7 +295,8 @@ export class ObjectStore extends pulumi.ComponentResource {
                         ...mlops.map((ns) => ({
                             id: `object-store-mlflow-${ns}`,
                             serviceAccount: { namespace: ns, name: "mlflow" },
-                            buckets: ["mlflow-artifacts", "models"],
+                            // Artifacts only: registered model versions point at their run's artifacts (mlflow.ts).
+                            buckets: ["mlflow-artifacts"],
                         })),
                         // Each team's pipelines; platform-<environment> keeps the id it always had (no replacement).
                         ...namespacesOfKind(config, "workload").map((ns) => ({

@@ -123,6 +123,13 @@ const cnpg = (
  * the cluster and databases survive destroy and renames, and their volumes are retained.
  */
 export class PostgreSql extends pulumi.ComponentResource {
+    /** Each role's generated password (secret), for clients in other namespaces that need their own copy (MLflow). */
+    readonly rolePasswords: Record<string, pulumi.Output<string>> = {};
+    /** Each role's Secret in the data namespace: the operator sets the password from it. */
+    readonly roleSecrets: Record<string, pulumi.Resource> = {};
+    /** The CloudNativePG `Cluster`: its managed roles exist once it is ready. */
+    cluster!: pulumi.Resource;
+
     constructor(name: string, context: AddonContext, opts: DeployOptions) {
         super("platform:addons:PostgreSql", name, {}, { parent: opts.parent });
         const { config } = context;
@@ -159,19 +166,22 @@ export class PostgreSql extends pulumi.ComponentResource {
         );
         const crdsReady = [...opts.dependsOn, operator];
 
-        const roleSecrets = [bootstrapDatabase.owner, ...Object.keys(serviceRoles)].map((role) =>
-            context.secrets.deliver(
+        const roleSecrets = [bootstrapDatabase.owner, ...Object.keys(serviceRoles)].map((role) => {
+            const password = generatedPassword(`${roleSecretName(role)}-password`, { parent: this });
+            this.rolePasswords[role] = password;
+            this.roleSecrets[role] = context.secrets.deliver(
                 roleSecretName(role),
                 {
                     name: roleSecretName(role),
                     namespace: dataNamespace,
                     type: "kubernetes.io/basic-auth",
                     labels: { "cnpg.io/reload": "true" },
-                    data: { username: role, password: generatedPassword(`${roleSecretName(role)}-password`, { parent: this }) },
+                    data: { username: role, password },
                 },
                 { parent: this, dependsOn: [...after, opts.needed["data-namespace"]] },
-            ),
-        );
+            );
+            return this.roleSecrets[role];
+        });
 
         const backupReady: pulumi.Resource[] = [];
         if (pg.backup.enabled || pg.recovery) {
@@ -213,6 +223,7 @@ export class PostgreSql extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [...crdsReady, cluster], ...keep },
             );
         }
+        this.cluster = cluster;
         if (pg.backup.enabled) {
             cnpg(
                 `${postgresClusterName}-backup`,

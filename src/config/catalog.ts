@@ -157,6 +157,12 @@ export const charts = {
     barmanCloudPlugin: { chart: "plugin-barman-cloud", version: "0.7.0", repo: "https://cloudnative-pg.github.io/charts" },
     /** MinIO operator v7.1.1: the last release; the charts are frozen and the repository archived (README, MinIO). */
     minioOperator: { chart: "operator", version: "7.1.1", repo: "https://operator.min.io" },
+    /** MLflow 3.15.1 (community-charts/helm-charts tag mlflow-1.11.5, charts/mlflow/Chart.yaml appVersion). */
+    mlflow: { chart: "mlflow", version: "1.11.5", repo: "https://community-charts.github.io/helm-charts" },
+    /** metrics-server 0.8.1 (kubernetes-sigs/metrics-server tag metrics-server-helm-chart-3.13.1). */
+    metricsServer: { chart: "metrics-server", version: "3.13.1", repo: "https://kubernetes-sigs.github.io/metrics-server" },
+    /** KEDA 2.20.2 (kedacore/charts tag v2.20.2, keda/Chart.yaml). */
+    keda: { chart: "keda", version: "2.20.2", repo: "https://kedacore.github.io/charts" },
 } as const satisfies Record<string, ChartRef>;
 
 /**
@@ -169,4 +175,9 @@ export const images = {
     minio: { repository: "quay.io/minio/minio", tag: "RELEASE.2025-09-07T16-13-09Z" },
     /** PostgreSQL 18.6 (CloudNativePG's image; 1.30.0 defaults to 18.4): pinned so an operator upgrade never moves PostgreSQL. */
     postgresql: { repository: "ghcr.io/cloudnative-pg/postgresql", tag: "18.6-system-trixie" },
+    /**
+     * MLflow 3.15.1 as the mlflow chart 1.11.5 ships it: the project's image (burakince/mlflow) carries
+     * psycopg2 and boto3, which ghcr.io/mlflow/mlflow lacks (mlflow/mlflow#9513, open).
+     */
+    mlflow: { repository: "burakince/mlflow", tag: "3.15.1" },
 } as const;

@@ -243,6 +243,8 @@ export const configSchema = z.strictObject({
         /** Identity-provider group that gets ArgoCD admin; everyone else is read-only. */
         adminGroup: checked(policyCsvProblem),
     }),
+    /** MLflow tracking server and model registry (src/addons/mlflow.ts): server pods, spread over zones from 2. */
+    mlflow: z.strictObject({ replicas: count(1, 10) }),
     monitoring: z.strictObject({
         level: z.enum(["basic", "full"]),
         prometheusReplicas: count(1, 5),

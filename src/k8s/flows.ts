@@ -2,6 +2,10 @@ import { apiServiceIp, planSubnets } from "../aws/cidr";
 import { PlatformConfig } from "../config";
 import { dataNamespace, dataPorts, minioTenantName, postgresClusterName } from "../addons/data-namespace";
 import { postgresUsesS3 } from "../addons/postgres-backup";
+import { kedaNamespace, kedaPorts, prometheusPort } from "../addons/keda";
+import { kubeletPort, metricsServerNamespace, metricsServerPort } from "../addons/metrics-server";
+import { mlflowNamespace, mlflowPort } from "../addons/mlflow";
+import { minioUsersLabels } from "../addons/minio-users";
 import { namespacesOfKind } from "./baseline";
 import { objectStoreClientLabel } from "./network-policies";
 import { ClusterView, Endpoint, evaluate, Flow, Labels, Verdict } from "./reachability";
@@ -127,6 +131,18 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         if (s3) components[`pipelines@${ns}`] = pod(ns, { ...app("pipelines"), ...s3Client }, `pipelines in ${ns} (S3 client)`);
     }
     for (const ns of mlops) components[`mlflow@${ns}`] = pod(ns, { ...app("mlflow"), ...s3Client }, `MLflow in ${ns}`);
+    // MLflow's server runs in the first MLOps namespace; training and pipeline pods of every MLOps namespace are its clients.
+    const mlflowServer = `mlflow@${mlflowNamespace(config)}`;
+    for (const ns of mlops) components[`mlops-client@${ns}`] = pod(ns, app("training"), `a training or pipeline pod in ${ns}`);
+    if (minio) components["minio-users"] = pod(dataNamespace, minioUsersLabels, "Job that makes MinIO users (mc admin)");
+    components["metrics-server"] = pod(metricsServerNamespace, app("metrics-server"), "metrics-server (metrics.k8s.io)");
+    components["keda-operator"] = pod(kedaNamespace, app("keda-operator"), "KEDA operator");
+    components["keda-metrics-apiserver"] = pod(
+        kedaNamespace,
+        app("keda-operator-metrics-apiserver"),
+        "KEDA metrics API server (external.metrics.k8s.io)",
+    );
+    components["keda-webhooks"] = pod(kedaNamespace, app("keda-admission-webhooks"), "KEDA admission webhooks");
 
     const flow = (from: string, to: string, port: number, why: string, protocol?: "UDP"): DeclaredFlow => ({
         from,
@@ -146,6 +162,10 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         "argocd-controller",
         ...(minio ? ["minio-operator"] : []),
         ...["prometheus", "prometheus-operator", "grafana"].filter((id) => id in components),
+        "metrics-server",
+        "keda-operator",
+        "keda-metrics-apiserver",
+        "keda-webhooks",
     ];
     const clients = [...workloads.map((ns) => `app@${ns}`), ...mlops.map((ns) => `mlflow@${ns}`)];
     const s3Clients = s3 ? [...workloads.map((ns) => `pipelines@${ns}`), ...mlops.map((ns) => `mlflow@${ns}`)] : [];
@@ -157,6 +177,8 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         ["argocd-controller", 8082],
         ...(minio ? ([["minio", dataPorts.minio]] as [string, number][]) : []),
         ...workloads.map((ns): [string, number] => [`app@${ns}`, 8080]),
+        [mlflowServer, mlflowPort],
+        ["keda-operator", kedaPorts.operatorMetrics],
     ];
 
     const required: DeclaredFlow[] = [
@@ -177,6 +199,15 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         flow("internal-alb", "grafana", 3000, "Grafana UI"),
         flow("internal-alb", "argocd-server", 8080, "ArgoCD UI"),
         flow("argocd-server", "argocd-repo-server", 8081, "manifests"),
+        flow("internal-alb", mlflowServer, mlflowPort, "MLflow UI and API"),
+        ...mlops.map((ns) => flow(`mlops-client@${ns}`, mlflowServer, mlflowPort, "MLflow tracking and registry (artifacts proxied)")),
+        ...(minio ? [flow("minio-users", "minio-s3", dataPorts.minio, "creates MinIO users and their bucket policies")] : []),
+        flow("control-plane", "metrics-server", metricsServerPort, "metrics.k8s.io APIService (HPA, kubectl top)"),
+        flow("metrics-server", "nodes", kubeletPort, "kubelet resource metrics"),
+        flow("control-plane", "keda-metrics-apiserver", kedaPorts.metricsApiServer, "external.metrics.k8s.io APIService"),
+        flow("control-plane", "keda-webhooks", kedaPorts.webhooks, "admission webhooks (ScaledObject validation)"),
+        flow("keda-metrics-apiserver", "keda-operator", kedaPorts.operatorGrpc, "scaler metrics (gRPC)"),
+        ...("prometheus" in components ? [flow("keda-operator", "prometheus", prometheusPort, "prometheus triggers (queries)")] : []),
         flow("argocd-repo-server", "internet", 443, "Git and chart repositories"),
         flow("grafana", "internet", 443, "dashboards by reference"),
         ...(notifies ? [flow("alertmanager", "internet", 443, "Slack and PagerDuty")] : []),
@@ -189,6 +220,9 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         ...(closed ? [flow("app@" + workloads[0], "grafana", 3000, "reaches a UI without its load balancer")] : []),
         ...[...clients, "any-pod"].map((id) => flow(id, "argocd-server", 8080, "reaches a UI without its load balancer")),
         ...(closed ? [flow("any-pod", "grafana", 3000, "reaches a UI without its load balancer")] : []),
+        ...(closed
+            ? [...workloads.map((ns) => `app@${ns}`), "any-pod"].map((id) => flow(id, mlflowServer, mlflowPort, "reaches MLflow from outside its clients"))
+            : []),
     ];
     const internals = [...clients, "any-pod"].flatMap((id) => [
         flow(id, "cert-manager-webhook", 10250, "calls an operator's webhook"),
@@ -197,6 +231,9 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         flow(id, "cert-manager", 9402, "reads an operator's metrics"),
         flow(id, "cnpg-operator", 8080, "reads an operator's metrics"),
         flow(id, "postgres", dataPorts.postgresStatus, "reaches the instance manager"),
+        flow(id, "keda-metrics-apiserver", kedaPorts.metricsApiServer, "calls an aggregated API server directly"),
+        flow(id, "keda-operator", kedaPorts.operatorGrpc, "reads KEDA's scaler metrics"),
+        flow(id, "metrics-server", metricsServerPort, "calls an aggregated API server directly"),
     ]);
     const leaks = closed
         ? clients.flatMap((id) => [

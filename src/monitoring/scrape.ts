@@ -20,6 +20,10 @@ export interface MonitorInputs {
     monitoringNamespace: string;
     gpu: boolean;
     minio: boolean;
+    /** The MLflow server's namespace (src/addons/mlflow.ts), when it runs. */
+    mlflowNamespace?: string;
+    /** KEDA's namespace (src/addons/keda.ts), when it runs. */
+    kedaNamespace?: string;
 }
 
 /** A ServiceMonitor or PodMonitor as a Kubernetes object (apiVersion, kind, metadata, spec). */
@@ -106,15 +110,32 @@ export function monitors(m: MonitorInputs): Monitor[] {
             podMetricsEndpoints: [{ port: "metrics", interval }],
         }),
     );
+    // MLflow serves /metrics on its HTTP port with --expose-prometheus (container port name `mlflow`, chart 1.11.5).
+    if (m.mlflowNamespace)
+        result.push(
+            monitor("PodMonitor", "mlflow", {
+                namespaceSelector: inNamespace(m.mlflowNamespace),
+                selector: { matchLabels: { "app.kubernetes.io/name": "mlflow" } },
+                podMetricsEndpoints: [{ port: "mlflow", path: "/metrics", interval }],
+            }),
+        );
+    if (m.kedaNamespace)
+        result.push(
+            monitor("PodMonitor", "keda-operator", {
+                namespaceSelector: inNamespace(m.kedaNamespace),
+                selector: { matchLabels: { "app.kubernetes.io/name": "keda-operator" } },
+                podMetricsEndpoints: [{ port: "metrics", interval }],
+            }),
+        );
     return result;
 }
 
 /**
  * Metrics ports Prometheus may reach in other namespaces: DCGM 9400, CNPG 9187, MinIO 9000,
- * ArgoCD 8082–8084 and notifications 9001, Sealed Secrets 8081, operators and controllers 8080,
+ * ArgoCD 8082–8084 and notifications 9001, MLflow 5000, Sealed Secrets 8081, operators and controllers 8080,
  * cluster-autoscaler 8085, CoreDNS 9153, cert-manager 9402. The service namespaces allow the monitoring namespace in on their side.
  */
-export const scrapePorts = [8080, 8081, 8082, 8083, 8084, 8085, 9000, 9001, 9153, 9187, 9400, 9402];
+export const scrapePorts = [5000, 8080, 8081, 8082, 8083, 8084, 8085, 9000, 9001, 9153, 9187, 9400, 9402];
 
 /** Kubelet (and cAdvisor) 10250 and node-exporter 9100: host-network endpoints on the nodes' VPC addresses. */
 export const nodePorts = [9100, 10250];
@@ -131,6 +152,8 @@ export interface MonitoringNetworkInputs {
     loadBalancerCidrs: readonly string[];
     /** Slack or PagerDuty configured: Alertmanager reaches them over HTTPS. */
     notifies: boolean;
+    /** Namespaces whose pods query Prometheus's API on 9090 (KEDA's `prometheus` triggers). */
+    queryClients?: readonly string[];
 }
 
 /**
@@ -158,5 +181,14 @@ export function monitoringNetworkPolicies(n: MonitoringNetworkInputs): PolicySpe
         allow.httpsEgress("grafana-dashboard-download", pods("grafana"), n.notInternet),
     ];
     if (n.notifies) policies.push(allow.httpsEgress("alertmanager-receivers", pods("alertmanager"), n.notInternet));
+    if (n.queryClients?.length)
+        policies.push({
+            name: "prometheus-queries",
+            spec: {
+                podSelector: pods("prometheus"),
+                policyTypes: ["Ingress"],
+                ingress: [{ from: n.queryClients.map((ns) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } })), ports: tcp([9090]) }],
+            },
+        });
     return policies;
 }

@@ -18,6 +18,8 @@ export const creationMinutes: Record<string, number> = {
     "aws:iam/role:Role": 0.2,
     "aws:iam/openIdConnectProvider:OpenIdConnectProvider": 0.1,
     "kubernetes:helm.sh/v3:Release": 2,
+    // Pulumi waits for a Job to complete: MinIO's user Job pulls the MinIO image and runs `mc admin`.
+    "kubernetes:batch/v1:Job": 0.5,
 };
 const defaultMinutes = 0.05;
 

@@ -148,6 +148,27 @@ export const chartFacts: Record<string, ChartFact> = {
     },
     "sealed-secrets": { crds: ["bitnami.com/SealedSecret"], webhooks: [], creates: workloads },
     "cluster-autoscaler": { crds: [], webhooks: [], creates: workloads },
+    // community-charts/helm-charts charts/mlflow 1.11.5: Deployment, Service, Ingress (serviceMonitor off).
+    mlflow: { crds: [], webhooks: [], creates: [...workloads, "Ingress"] },
+    // kubernetes-sigs/metrics-server chart 3.13.1: Deployment, Service, APIService v1beta1.metrics.k8s.io.
+    "metrics-server": { crds: [], webhooks: [], creates: [...workloads, "APIService"] },
+    // kedacore/charts keda 2.20.2: templates/crds and templates/webhooks/validatingconfiguration.yaml.
+    keda: {
+        crds: [
+            "keda.sh/ScaledObject",
+            "keda.sh/ScaledJob",
+            "keda.sh/TriggerAuthentication",
+            "keda.sh/ClusterTriggerAuthentication",
+            "eventing.keda.sh/CloudEventSource",
+            "eventing.keda.sh/ClusterCloudEventSource",
+        ],
+        webhooks: [
+            { name: "vscaledobject.kb.io", kinds: ["ScaledObject"], failurePolicy: fail("webhooks.failurePolicy", "Ignore") },
+            { name: "vscaledjob.kb.io", kinds: ["ScaledJob"], failurePolicy: fail("webhooks.failurePolicy", "Ignore") },
+            { name: "vstriggerauthentication.kb.io", kinds: ["TriggerAuthentication"], failurePolicy: fail("webhooks.failurePolicy", "Ignore") },
+        ],
+        creates: [...workloads, "APIService"],
+    },
     "nvidia-device-plugin": { crds: [], webhooks: [], creates: ["Pod"] },
     "dcgm-exporter": { crds: [], webhooks: [], creates: workloads },
 };
