@@ -33,7 +33,12 @@ export function kedaValues(config: PlatformConfig): Record<string, unknown> {
     const standby = metricsServerReplicas(config);
     const onSystem = { nodeSelector: { [poolLabel]: "system" } };
     const seccomp = { type: "RuntimeDefault" };
-    const container = { capabilities: { drop: ["ALL"] }, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, seccompProfile: seccomp };
+    const container = {
+        capabilities: { drop: ["ALL"] },
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        seccompProfile: seccomp,
+    };
     const pod = { runAsNonRoot: true, seccompProfile: seccomp };
     const res = (cpu: string, memory: string) => ({ requests: { cpu, memory }, limits: { cpu: "1", memory: "1Gi" } });
     return {
@@ -155,7 +160,8 @@ export function pipelineWorkerAutoscaling(config: PlatformConfig) {
  */
 export function scaledObjectProblems(o: { apiVersion?: string; kind?: string; spec?: Record<string, unknown> }): string[] {
     const problems: string[] = [];
-    if (o.apiVersion !== "keda.sh/v1alpha1" || o.kind !== "ScaledObject") problems.push("apiVersion/kind must be keda.sh/v1alpha1 ScaledObject");
+    if (o.apiVersion !== "keda.sh/v1alpha1" || o.kind !== "ScaledObject")
+        problems.push("apiVersion/kind must be keda.sh/v1alpha1 ScaledObject");
     const spec = o.spec;
     if (!spec) return [...problems, "spec is required"];
     const ref = spec.scaleTargetRef as { name?: unknown } | undefined;

@@ -32,7 +32,11 @@ export function bucketPolicy(bucket: string): Record<string, unknown> {
     return {
         Version: "2012-10-17",
         Statement: [
-            { Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"], Resource: [`arn:aws:s3:::${bucket}`] },
+            {
+                Effect: "Allow",
+                Action: ["s3:GetBucketLocation", "s3:ListBucket", "s3:ListBucketMultipartUploads"],
+                Resource: [`arn:aws:s3:::${bucket}`],
+            },
             {
                 Effect: "Allow",
                 Action: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"],
@@ -76,6 +80,12 @@ export function minioBucketUser(name: string, context: AddonContext, spec: Minio
         },
         opts,
     );
+    // Its own service account, without a token: the Job talks to MinIO only.
+    const account = new k8s.core.v1.ServiceAccount(
+        `${name}-account`,
+        { metadata: { name: `minio-user-${spec.user}`, namespace: dataNamespace }, automountServiceAccountToken: false },
+        opts,
+    );
     const job = new k8s.batch.v1.Job(
         name,
         {
@@ -86,8 +96,14 @@ export function minioBucketUser(name: string, context: AddonContext, spec: Minio
                     metadata: { labels: minioUsersLabels },
                     spec: {
                         restartPolicy: "OnFailure",
+                        serviceAccountName: account.metadata.name,
                         automountServiceAccountToken: false,
-                        securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+                        securityContext: {
+                            runAsNonRoot: true,
+                            runAsUser: 1000,
+                            runAsGroup: 1000,
+                            seccompProfile: { type: "RuntimeDefault" },
+                        },
                         containers: [
                             {
                                 name: "mc",
@@ -124,7 +140,7 @@ export function minioBucketUser(name: string, context: AddonContext, spec: Minio
                 },
             },
         },
-        { ...opts, dependsOn: [...toArray(opts.dependsOn), keySecret, policyMap] },
+        { ...opts, dependsOn: [...toArray(opts.dependsOn), keySecret, policyMap, account] },
     );
     return { job, accessKey: spec.user, secretKey };
 }
@@ -133,7 +149,6 @@ export function minioBucketUser(name: string, context: AddonContext, spec: Minio
 export function minioArtifactsUser(name: string, context: AddonContext, opts: pulumi.CustomResourceOptions): MinioUser {
     return minioBucketUser(name, context, { user: "mlflow", bucket: "mlflow-artifacts" }, opts);
 }
-
 
 const toArray = (d: pulumi.CustomResourceOptions["dependsOn"]): pulumi.Input<pulumi.Resource>[] =>
     d === undefined ? [] : Array.isArray(d) ? d : [d as pulumi.Input<pulumi.Resource>];

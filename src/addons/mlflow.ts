@@ -81,8 +81,18 @@ export const mlflowSelector = { "app.kubernetes.io/name": mlflowName, "app.kuber
 export function mlflowAllowedHosts(config: PlatformConfig): string[] {
     const ns = mlflowNamespace(config);
     const [address, prefix] = config.network.vpcCidr.split("/");
-    const vpcPattern = `${address.split(".").slice(0, Math.floor(Number(prefix) / 8)).join(".")}.*`;
-    return [host(config.domain), mlflowName, `${mlflowName}.${ns}`, `${mlflowName}.${ns}.svc`, `${mlflowName}.${ns}.svc.cluster.local`, vpcPattern];
+    const vpcPattern = `${address
+        .split(".")
+        .slice(0, Math.floor(Number(prefix) / 8))
+        .join(".")}.*`;
+    return [
+        host(config.domain),
+        mlflowName,
+        `${mlflowName}.${ns}`,
+        `${mlflowName}.${ns}.svc`,
+        `${mlflowName}.${ns}.svc.cluster.local`,
+        vpcPattern,
+    ];
 }
 
 /** Environment of the server container: TLS to PostgreSQL, the object store's endpoint and region. */
@@ -92,9 +102,7 @@ export function mlflowEnv(config: PlatformConfig, ctxName: string): Record<strin
         PGSSLMODE: "require",
         AWS_REGION: config.region,
         AWS_DEFAULT_REGION: config.region,
-        ...(facts.kind === "minio"
-            ? { MLFLOW_S3_ENDPOINT_URL: facts.endpoint, AWS_CA_BUNDLE: "/etc/mlflow/data-ca/ca.crt" }
-            : {}),
+        ...(facts.kind === "minio" ? { MLFLOW_S3_ENDPOINT_URL: facts.endpoint, AWS_CA_BUNDLE: "/etc/mlflow/data-ca/ca.crt" } : {}),
     };
 }
 
@@ -278,7 +286,12 @@ export class Mlflow extends pulumi.ComponentResource {
                 after,
             ),
             ...mlflowNetworkPolicies(config).map(
-                (p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.name}`, { metadata: { name: p.name, namespace: ns }, spec: p.spec }, after),
+                (p) =>
+                    new k8s.networking.v1.NetworkPolicy(
+                        `${name}-${p.name}`,
+                        { metadata: { name: p.name, namespace: ns }, spec: p.spec },
+                        after,
+                    ),
             ),
             ...mlflowClientPolicies(config).map(
                 ({ namespace, policy }) =>

@@ -221,7 +221,9 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         ...[...clients, "any-pod"].map((id) => flow(id, "argocd-server", 8080, "reaches a UI without its load balancer")),
         ...(closed ? [flow("any-pod", "grafana", 3000, "reaches a UI without its load balancer")] : []),
         ...(closed
-            ? [...workloads.map((ns) => `app@${ns}`), "any-pod"].map((id) => flow(id, mlflowServer, mlflowPort, "reaches MLflow from outside its clients"))
+            ? [...workloads.map((ns) => `app@${ns}`), "any-pod"].map((id) =>
+                  flow(id, mlflowServer, mlflowPort, "reaches MLflow from outside its clients"),
+              )
             : []),
     ];
     const internals = [...clients, "any-pod"].flatMap((id) => [

@@ -1,4 +1,5 @@
 import type { PlatformConfig } from "../config";
+import { namespacesOfKind } from "../k8s/baseline";
 import { braces, burnRateWindows, errorBudget, SloConfig } from "./slo";
 
 /**
@@ -40,6 +41,8 @@ export interface RuleInputs {
     minio: boolean;
     /** ArgoCD syncs automatically: out of sync for long is a fault; with manual sync it awaits approval. */
     gitopsAutoSync: boolean;
+    /** Where the ML services run (src/addons/mlflow.ts, keda.ts, metrics-server.ts): their availability alerts. */
+    mlServices?: { mlflowNamespace: string; kedaNamespace: string; metricsServerNamespace: string };
 }
 
 /** The runbook document in this repository, on its main branch. */
@@ -55,6 +58,11 @@ export function ruleInputs(config: PlatformConfig): RuleInputs {
         postgresql: { replicas: config.postgresql.instances > 1, backups: config.postgresql.backup.enabled },
         minio: config.objectStore.kind === "minio",
         gitopsAutoSync: config.gitops.autoSync,
+        mlServices: {
+            mlflowNamespace: namespacesOfKind(config, "mlops")[0],
+            kedaNamespace: "keda",
+            metricsServerNamespace: "metrics-server",
+        },
     };
 }
 
@@ -184,7 +192,40 @@ export function platformRuleGroups(inputs: RuleInputs): RuleGroup[] {
             ],
         },
     );
+    if (inputs.mlServices) groups.push({ name: "ml-services", rules: mlServiceAlerts(inputs.mlServices, alert) });
     return groups;
+}
+
+/**
+ * MLflow, KEDA and metrics-server availability. MLflow: no scrape target of its pods is up (its
+ * PodMonitor, src/monitoring/scrape.ts) — `or vector(0)` so that no target at all fires too.
+ * KEDA and metrics-server: kube-state-metrics' available replicas of their Deployments (names
+ * from the pinned charts: keda-operator, keda-operator-metrics-apiserver, metrics-server).
+ */
+function mlServiceAlerts(ml: NonNullable<RuleInputs["mlServices"]>, alert: ReturnType<typeof alertFactory>): AlertRule[] {
+    const available = (ns: string, deployments: string) =>
+        `max by (namespace, deployment) (kube_deployment_status_replicas_available{namespace="${ns}", deployment=~"${deployments}"}) < 1`;
+    return [
+        alert("MlflowDown", "mlflow", "critical", {
+            expr: `(sum(up{namespace="${ml.mlflowNamespace}", pod=~"mlflow-.+"}) or vector(0)) < 1`,
+            for: "5m",
+            summary: "MLflow tracking server is down",
+            description: `No MLflow server pod in ${ml.mlflowNamespace} has answered a metrics scrape for 5 minutes: runs cannot be logged nor models registered.`,
+        }),
+        alert("KedaUnavailable", "keda", "warning", {
+            expr: available(ml.kedaNamespace, "keda-operator|keda-operator-metrics-apiserver"),
+            for: "10m",
+            summary: "KEDA {{ $labels.deployment }} has no available replica",
+            description:
+                "{{ $labels.deployment }} in {{ $labels.namespace }} has had no available replica for 10 minutes: ScaledObjects do not scale.",
+        }),
+        alert("MetricsServerUnavailable", "metrics-server", "warning", {
+            expr: available(ml.metricsServerNamespace, "metrics-server"),
+            for: "10m",
+            summary: "metrics-server has no available replica",
+            description: "metrics.k8s.io is unavailable: HorizontalPodAutoscalers hold their replica counts and `kubectl top` fails.",
+        }),
+    ];
 }
 
 function sloRecording(slo: SloConfig, gpu: boolean): RuleGroup {

@@ -187,7 +187,12 @@ export function monitoringNetworkPolicies(n: MonitoringNetworkInputs): PolicySpe
             spec: {
                 podSelector: pods("prometheus"),
                 policyTypes: ["Ingress"],
-                ingress: [{ from: n.queryClients.map((ns) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } })), ports: tcp([9090]) }],
+                ingress: [
+                    {
+                        from: n.queryClients.map((ns) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } })),
+                        ports: tcp([9090]),
+                    },
+                ],
             },
         });
     return policies;

@@ -165,7 +165,11 @@ export const chartFacts: Record<string, ChartFact> = {
         webhooks: [
             { name: "vscaledobject.kb.io", kinds: ["ScaledObject"], failurePolicy: fail("webhooks.failurePolicy", "Ignore") },
             { name: "vscaledjob.kb.io", kinds: ["ScaledJob"], failurePolicy: fail("webhooks.failurePolicy", "Ignore") },
-            { name: "vstriggerauthentication.kb.io", kinds: ["TriggerAuthentication"], failurePolicy: fail("webhooks.failurePolicy", "Ignore") },
+            {
+                name: "vstriggerauthentication.kb.io",
+                kinds: ["TriggerAuthentication"],
+                failurePolicy: fail("webhooks.failurePolicy", "Ignore"),
+            },
         ],
         creates: [...workloads, "APIService"],
     },

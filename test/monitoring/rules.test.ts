@@ -21,6 +21,7 @@ const prodLike: RuleInputs = {
     postgresql: { replicas: true, backups: true },
     minio: true,
     gitopsAutoSync: false,
+    mlServices: { mlflowNamespace: "platform-mlops", kedaNamespace: "keda", metricsServerNamespace: "metrics-server" },
 };
 
 describe("monitoring/rules", () => {
