@@ -134,6 +134,11 @@ const namespaceRules: Rule = (c) => {
     if (ofKind("monitoring").length !== 1) {
         out.push(problem("namespaces", ofKind("monitoring"), "must define exactly one namespace of kind monitoring"));
     }
+    // MLflow's server runs in the first MLOps namespace, on the compute pool (src/addons/mlflow.ts).
+    if (ofKind("mlops").length < 1)
+        out.push(problem("namespaces", [], "must define at least one namespace of kind mlops (MLflow runs there)"));
+    if (!c.nodePools.compute)
+        out.push(problem("nodePools.compute", undefined, "is required: MLflow and the pipeline workers run on the compute pool"));
     const gpuPools = Object.values(c.nodePools).some((p) => p.gpu);
     for (const [name, ns] of Object.entries(c.namespaces)) {
         if (ns.quota.gpus > 0 && !gpuPools)
@@ -253,6 +258,9 @@ const tierRules: Rule = (c) => {
         out.push(
             problem("argocd.serverReplicas", c.argocd.serverReplicas, "highly available ArgoCD needs ≥ 2 server and repo-server replicas"),
         );
+    }
+    if (c.tier === "production" && c.mlflow.replicas < 2) {
+        out.push(problem("mlflow.replicas", c.mlflow.replicas, "tier production needs ≥ 2 MLflow replicas (HA, spread over zones)"));
     }
     if (atLeast("staging", c.tier) && c.monitoring.level !== "full") {
         out.push(problem("monitoring.level", c.monitoring.level, `tier ${c.tier} needs full monitoring`));
