@@ -143,8 +143,14 @@ describe("addons/mlflow", () => {
         const noMlops = await configProblems("dev", (v) => {
             for (const ns of Object.keys(v.namespaces)) if (v.namespaces[ns].kind === "mlops") delete v.namespaces[ns];
         });
-        assert.ok(noMlops.problems.some((p) => p.includes("namespace of kind mlops")), noMlops.problems.join("\n"));
+        assert.ok(
+            noMlops.problems.some((p) => p.includes("namespace of kind mlops")),
+            noMlops.problems.join("\n"),
+        );
         const single = await configProblems("prod", (v) => (v.mlflow = { replicas: 1 }));
-        assert.ok(single.problems.some((p) => p.includes("mlflow.replicas")), single.problems.join("\n"));
+        assert.ok(
+            single.problems.some((p) => p.includes("mlflow.replicas")),
+            single.problems.join("\n"),
+        );
     });
 });
