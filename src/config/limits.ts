@@ -68,6 +68,8 @@ export const platformServiceNamespaces = [
     "argocd",
     "cert-manager",
     "cnpg-system",
+    "keda",
+    "metrics-server",
     "minio-operator",
     "platform-data",
     "sealed-secrets",

@@ -58,7 +58,9 @@ describe("addons/monitoring", () => {
                 "cloudnative-pg",
                 "cloudnative-pg-operator",
                 "dcgm-exporter",
+                "keda-operator",
                 "minio",
+                "mlflow",
                 "sealed-secrets",
             ]);
             for (const r of [...rules, ...monitors])
@@ -91,7 +93,14 @@ describe("addons/monitoring", () => {
                 .filter((r) => r.name.startsWith("monitoring-"))
                 .map((r) => meta(r).name)
                 .sort();
-        const base = ["grafana-dashboard-download", "grafana-from-load-balancers", "monitoring-kubernetes-api", "prometheus-scrape"];
+        // prometheus-queries: KEDA's prometheus triggers query Prometheus on 9090.
+        const base = [
+            "grafana-dashboard-download",
+            "grafana-from-load-balancers",
+            "monitoring-kubernetes-api",
+            "prometheus-queries",
+            "prometheus-scrape",
+        ];
         assert.deepEqual(await names("dev"), base);
         assert.deepEqual(await names("prod"), [...base, "alertmanager-receivers"].sort());
     });
