@@ -303,7 +303,11 @@ export class Mlflow extends pulumi.ComponentResource {
             ),
         ];
         if (facts.kind === "minio") {
-            const user: MinioUser = minioArtifactsUser(`${name}-minio-user`, context, { parent: this, dependsOn: opts.dependsOn });
+            // The user needs the tenant only, not the database: it is made while PostgreSQL starts.
+            const user: MinioUser = minioArtifactsUser(`${name}-minio-user`, context, {
+                parent: this,
+                dependsOn: [...opts.after, opts.needed["object-store"]],
+            });
             ready.push(
                 user.job,
                 context.secrets.deliver(

@@ -57,7 +57,7 @@ describe("addons/metrics-server and keda", () => {
             }
             assert.equal(v.webhooks.failurePolicy, "Ignore", "no fail-closed webhook on ScaledObjects");
             // KEDA's namespace exists before the release; both are in the inventory.
-            assert.ok(ofType(resources, "kubernetes:core/v1:Namespace").some((n) => n.inputs.metadata.name === kedaNamespace));
+            assert.ok(ofType(resources, "kubernetes:core/v1:Namespace").some((n) => (n.inputs as Json).metadata.name === kedaNamespace));
         });
     }
 

@@ -19,7 +19,10 @@ type Json = any;
 const release = (resources: ResourceRecord[]) => findResource(resources, "kubernetes:helm.sh/v3:Release", "mlflow");
 const values = (resources: ResourceRecord[]): Json => release(resources).inputs.values;
 const named = (resources: ResourceRecord[], kind: string, name: string, namespace: string) =>
-    resources.filter((r) => r.type.endsWith(`:${kind}`) && r.inputs.metadata?.name === name && r.inputs.metadata?.namespace === namespace);
+    resources.filter((r) => {
+        const meta = (r.inputs as Json).metadata;
+        return r.type.endsWith(`:${kind}`) && meta?.name === name && meta?.namespace === namespace;
+    });
 const s3Edit = (v: Json) => (v.objectStore = { kind: "s3" });
 
 describe("addons/mlflow", () => {
@@ -61,7 +64,7 @@ describe("addons/mlflow", () => {
             const secretKind = config.secrets.mode === "sealed" ? "SealedSecret" : "Secret";
             const [secret] = named(resources, secretKind, v.backendStore.existingDatabaseSecret.name, ns);
             assert.ok(secret, `${secretKind} ${v.backendStore.existingDatabaseSecret.name} in ${ns}`);
-            if (secretKind === "Secret") assert.equal(secret.inputs.type, "kubernetes.io/basic-auth");
+            if (secretKind === "Secret") assert.equal((secret.inputs as Json).type, "kubernetes.io/basic-auth");
             assert.deepEqual(deployOrderProblems(resources), []);
         });
 
@@ -72,7 +75,7 @@ describe("addons/mlflow", () => {
             const pdbs = named(resources, "PodDisruptionBudget", "mlflow", mlflowNamespace(config));
             if (config.mlflow.replicas > 1) {
                 assert.equal(pdbs.length, 1);
-                assert.deepEqual(pdbs[0].inputs.spec.selector.matchLabels, mlflowSelector);
+                assert.deepEqual((pdbs[0].inputs as Json).spec.selector.matchLabels, mlflowSelector);
                 const term = v.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm;
                 assert.equal(term.topologyKey, "topology.kubernetes.io/zone");
             } else {
@@ -104,7 +107,7 @@ describe("addons/mlflow", () => {
             assert.equal(v.extraEnvVars.MLFLOW_S3_ENDPOINT_URL, objectStoreFacts(config, "x").endpoint);
             assert.ok(v.extraEnvVars.AWS_CA_BUNDLE.startsWith(v.extraVolumeMounts[0].mountPath));
             const job = findResource(resources, "kubernetes:batch/v1:Job", "mlflow-minio-user");
-            assert.ok(job.inputs.spec.template.spec.containers[0].image.startsWith(images.minio.repository));
+            assert.ok((job.inputs as Json).spec.template.spec.containers[0].image.startsWith(images.minio.repository));
             // The Job runs before the server's pods: the release waits for it.
             assert.ok(release(resources).dependsOn.includes(job.urn));
         });
