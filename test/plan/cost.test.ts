@@ -104,7 +104,7 @@ describe("plan/cost", () => {
         assert.equal(spot.item, "node pool batch (SPOT)");
         assert.equal(spot.estimate, true);
         assert.equal(spot.min, Math.round((hourly * hoursPerMonth + 20 * 0.08) * 100) / 100);
-        assert.match(spot.detail, /SPOT estimate: on-demand less the \d{4}-\d\d typical discount \(m6i −\d+%\)/);
+        assert.match(spot.detail, /SPOT estimate: on-demand less the \d{4}-\d\d median discount \(m6i −\d+%\)/);
         const [onDemand] = estimateCost(pool("batch", "m6i.xlarge", 1, 1, 20), "us-east-1").lines;
         assert.equal(onDemand.estimate, undefined);
         assert.ok(spot.min < onDemand.min);
