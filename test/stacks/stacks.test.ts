@@ -28,7 +28,9 @@ describe("whole stacks", () => {
             }
         }
         const snapshots = fs.readdirSync(snapshotDir).map((f) => path.basename(f, ".json"));
-        assert.deepEqual(snapshots.sort(), stackNames(), "a snapshot per stack file, none left over: npm run snapshots:accept");
+        // While accepting, a new stack's snapshot is written by its own test below.
+        const expected = update ? stackNames().filter((s) => snapshots.includes(s)) : stackNames();
+        assert.deepEqual(snapshots.sort(), expected, "a snapshot per stack file, none left over: npm run snapshots:accept");
     });
 
     for (const stack of stackNames()) {
