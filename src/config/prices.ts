@@ -4,20 +4,41 @@ import { InstanceType } from "./catalog";
  * Prices for the cost estimate, per AWS region: Linux on-demand instance hours, the EKS control
  * plane (standard support), NAT gateway and Application Load Balancer hours, gp3 GiB-months and
  * customer-managed KMS keys, in USD. Spot is priced from a dated discount table and always
- * labelled an estimate. A region or instance type missing here is an error, never a silent
- * fallback to another region's prices.
+ * labelled an estimate. A region missing here, or an instance type without a price in the stack's
+ * region (see `notOffered`), is an error before anything is written, never a silent fallback to
+ * another region's prices.
  *
- * Sources and dates: us-east-1 instance prices match Karpenter's generated on-demand table
- * (aws/karpenter-provider-aws, pkg/providers/pricing/zz_generated.pricing_aws.go, generated
- * 2026-07-20 from the AWS Price List API; g6e.2xlarge there is 2.24208). Other regions and the
- * service prices are transcribed from the AWS pricing pages (aws.amazon.com/ec2/pricing/on-demand,
- * /eks/pricing, /vpc/pricing, /elasticloadbalancing/pricing, /ebs/pricing, /kms/pricing) as of
- * 2026-06; they were not re-fetched when this table was written. Re-check a figure with the Price
- * List API (needs AWS credentials), e.g.
+ * Sources, re-checked 2026-11-29 (issue 18; what was read, what was derived, what was not checked):
+ * - us-east-1 instance hours: every row equals Karpenter's generated on-demand table
+ *   (aws/karpenter-provider-aws, pkg/providers/pricing/zz_generated.pricing_aws.go, "generated at
+ *   2026-07-20T13:44:30Z for us-east-1" from the AWS Price List API), compared row by row.
+ * - Other regions' instance hours: SkyPilot's AWS catalog (skypilot-org/skypilot-catalog,
+ *   catalogs/v7/aws/vms.csv at commit 27f67dd4e1bc0d35fa0ec075180ad54b230882c4; columns Price =
+ *   on-demand Linux, SpotPrice per zone, one row per region and zone the type is offered in).
+ *   Read row by row: t3.large, m6i.12xlarge, m7i.2xlarge/4xlarge/12xlarge/16xlarge, r6i.2xlarge/
+ *   12xlarge, c6i.large/4xlarge/8xlarge, g5.xlarge, g6.xlarge/2xlarge/4xlarge/12xlarge,
+ *   g6e.xlarge/2xlarge. Other sizes of t3, m6i, m7i, r6i and c6i follow from those rows: within these
+ *   families the price is linear in size in every region (checked on each family's sizes read).
+ *   g5.2xlarge/4xlarge/12xlarge outside us-east-1 were not read: they are us-east-1's price times
+ *   the region's g5 ratio read at g5.xlarge (the ratio is the same for every size read of g6/g6e),
+ *   and agree with the table below to 0.02%.
+ * - Corrected on that check: eu-west-1 c6i (0.192/0.384 → 0.1824/0.3648); eu-central-1 g6 and g6e
+ *   (off by 0.01–0.1%); g5, g6 and g6e removed from ap-southeast-1, and g6 and g6e from eu-west-1:
+ *   the catalog lists no zone offering them there, and the old figures had been extrapolated.
+ * - Service prices (EKS, NAT, ALB, gp3, KMS): transcribed from the AWS pricing pages
+ *   (aws.amazon.com/eks/pricing, /vpc/pricing, /elasticloadbalancing/pricing, /ebs/pricing,
+ *   /kms/pricing) in 2026-06; not re-read from AWS since. Corroborated on 2026-11-29 by third-party
+ *   copies only: NAT $0.045 (us-east-1) and $0.059 (ap-southeast-1) on an AWS invoice excerpt
+ *   (rahmat-ullah/DocParser, backend/sample_full_document.md); ALB $0.0225 (us-east-1) and $0.0252
+ *   (eu-west-1) on a calculator page. The others are unverified here.
+ * Re-check a figure with the Price List API (needs AWS credentials), e.g.
  *   aws pricing get-products --region us-east-1 --service-code AmazonEC2 --filters \
  *     Type=TERM_MATCH,Field=instanceType,Value=m6i.xlarge Type=TERM_MATCH,Field=regionCode,Value=eu-west-1 \
  *     Type=TERM_MATCH,Field=operatingSystem,Value=Linux Type=TERM_MATCH,Field=tenancy,Value=Shared \
  *     Type=TERM_MATCH,Field=preInstalledSw,Value=NA Type=TERM_MATCH,Field=capacitystatus,Value=Used
+ * and whether a type is offered with
+ *   aws ec2 describe-instance-type-offerings --region eu-west-1 --location-type availability-zone \
+ *     --filters Name=instance-type,Values=g6.xlarge
  */
 
 /** One region's prices. */
@@ -25,7 +46,10 @@ export interface RegionPrices {
     /** When the figures were read (YYYY-MM). */
     asOf: string;
     source: string;
-    instanceHourly: Record<InstanceType, number>;
+    /** On-demand Linux USD per hour; a catalog type missing here must be listed in `notOffered`. */
+    instanceHourly: Partial<Record<InstanceType, number>>;
+    /** Catalog types the source lists no zone for in this region (not offered there when read). */
+    notOffered: readonly InstanceType[];
     eksClusterHourly: number;
     natGatewayHourly: number;
     loadBalancerHourly: number;
@@ -63,25 +87,28 @@ const usEast1Instances: Record<InstanceType, number> = {
     "g6e.2xlarge": 2.24208,
 };
 
-const pages = "AWS pricing pages (EC2 on-demand Linux, EKS, VPC, ELB, EBS, KMS)";
+const pages = "services: AWS pricing pages (EKS, VPC, ELB, EBS, KMS) as of 2026-06, not re-read since";
+const skypilot = "instances: skypilot-org/skypilot-catalog catalogs/v7/aws/vms.csv @27f67dd (re-checked 2026-11-29); " + pages;
 
 /** Prices by region code. */
 export const regionPrices: Readonly<Record<string, RegionPrices>> = {
     "us-east-1": {
         asOf: "2026-07",
-        source: "AWS Price List API via Karpenter's generated table (2026-07-20); services: " + pages,
+        source: "instances: AWS Price List API via Karpenter's generated table (2026-07-20); " + pages,
         instanceHourly: usEast1Instances,
+        notOffered: [],
         eksClusterHourly: 0.1,
         natGatewayHourly: 0.045,
         loadBalancerHourly: 0.0225,
         gp3GiBMonth: 0.08,
         kmsKeyMonth: 1,
     },
-    // Oregon lists the same on-demand and service prices as N. Virginia for these families.
+    // Oregon lists the same on-demand prices as N. Virginia for every family here (rows read: see above).
     "us-west-2": {
-        asOf: "2026-06",
-        source: pages,
+        asOf: "2026-11",
+        source: skypilot,
         instanceHourly: usEast1Instances,
+        notOffered: [],
         eksClusterHourly: 0.1,
         natGatewayHourly: 0.045,
         loadBalancerHourly: 0.0225,
@@ -89,8 +116,8 @@ export const regionPrices: Readonly<Record<string, RegionPrices>> = {
         kmsKeyMonth: 1,
     },
     "eu-west-1": {
-        asOf: "2026-06",
-        source: pages,
+        asOf: "2026-11",
+        source: skypilot,
         instanceHourly: {
             "t3.large": 0.0912,
             "t3.xlarge": 0.1824,
@@ -104,19 +131,14 @@ export const regionPrices: Readonly<Record<string, RegionPrices>> = {
             "m7i.4xlarge": 0.8988,
             "r6i.xlarge": 0.282,
             "r6i.2xlarge": 0.564,
-            "c6i.xlarge": 0.192,
-            "c6i.2xlarge": 0.384,
+            "c6i.xlarge": 0.1824,
+            "c6i.2xlarge": 0.3648,
             "g5.xlarge": 1.123,
             "g5.2xlarge": 1.353,
             "g5.4xlarge": 1.813,
             "g5.12xlarge": 6.332,
-            "g6.xlarge": 0.8984,
-            "g6.2xlarge": 1.0913,
-            "g6.4xlarge": 1.4771,
-            "g6.12xlarge": 5.1368,
-            "g6e.xlarge": 2.0775,
-            "g6e.2xlarge": 2.5029,
         },
+        notOffered: ["g6.xlarge", "g6.2xlarge", "g6.4xlarge", "g6.12xlarge", "g6e.xlarge", "g6e.2xlarge"],
         eksClusterHourly: 0.1,
         natGatewayHourly: 0.048,
         loadBalancerHourly: 0.0252,
@@ -124,8 +146,8 @@ export const regionPrices: Readonly<Record<string, RegionPrices>> = {
         kmsKeyMonth: 1,
     },
     "eu-central-1": {
-        asOf: "2026-06",
-        source: pages,
+        asOf: "2026-11",
+        source: skypilot,
         instanceHourly: {
             "t3.large": 0.096,
             "t3.xlarge": 0.192,
@@ -145,13 +167,14 @@ export const regionPrices: Readonly<Record<string, RegionPrices>> = {
             "g5.2xlarge": 1.516,
             "g5.4xlarge": 2.031,
             "g5.12xlarge": 7.094,
-            "g6.xlarge": 1.0062,
-            "g6.2xlarge": 1.2222,
-            "g6.4xlarge": 1.6543,
-            "g6.12xlarge": 5.7531,
-            "g6e.xlarge": 2.3263,
-            "g6e.2xlarge": 2.8026,
+            "g6.xlarge": 1.0064,
+            "g6.2xlarge": 1.22249,
+            "g6.4xlarge": 1.65466,
+            "g6.12xlarge": 5.75429,
+            "g6e.xlarge": 2.327,
+            "g6e.2xlarge": 2.8035,
         },
+        notOffered: [],
         eksClusterHourly: 0.1,
         natGatewayHourly: 0.052,
         loadBalancerHourly: 0.027,
@@ -159,8 +182,8 @@ export const regionPrices: Readonly<Record<string, RegionPrices>> = {
         kmsKeyMonth: 1,
     },
     "ap-southeast-1": {
-        asOf: "2026-06",
-        source: pages,
+        asOf: "2026-11",
+        source: skypilot,
         instanceHourly: {
             "t3.large": 0.1056,
             "t3.xlarge": 0.2112,
@@ -176,17 +199,19 @@ export const regionPrices: Readonly<Record<string, RegionPrices>> = {
             "r6i.2xlarge": 0.608,
             "c6i.xlarge": 0.196,
             "c6i.2xlarge": 0.392,
-            "g5.xlarge": 1.207,
-            "g5.2xlarge": 1.454,
-            "g5.4xlarge": 1.949,
-            "g5.12xlarge": 6.806,
-            "g6.xlarge": 0.9658,
-            "g6.2xlarge": 1.1731,
-            "g6.4xlarge": 1.5878,
-            "g6.12xlarge": 5.5219,
-            "g6e.xlarge": 2.2332,
-            "g6e.2xlarge": 2.6905,
         },
+        notOffered: [
+            "g5.xlarge",
+            "g5.2xlarge",
+            "g5.4xlarge",
+            "g5.12xlarge",
+            "g6.xlarge",
+            "g6.2xlarge",
+            "g6.4xlarge",
+            "g6.12xlarge",
+            "g6e.xlarge",
+            "g6e.2xlarge",
+        ],
         eksClusterHourly: 0.1,
         natGatewayHourly: 0.059,
         loadBalancerHourly: 0.0252,
@@ -196,15 +221,18 @@ export const regionPrices: Readonly<Record<string, RegionPrices>> = {
 };
 
 /**
- * Spot discount off on-demand, by instance family: a typical figure from the AWS Spot Instance
- * Advisor's "savings over on-demand" column (aws.amazon.com/ec2/spot/instance-advisor, read
- * 2026-06, across the regions above). Spot prices move every few minutes, so every spot figure
- * the estimate shows is labelled an estimate.
+ * Spot discount off on-demand, by instance family: the median, over every zone row read for the
+ * sizes listed in the header comment in the regions above, of 1 − SpotPrice / Price in the same
+ * SkyPilot catalog snapshot (skypilot-org/skypilot-catalog catalogs/v7/aws/vms.csv @27f67dd,
+ * re-checked 2026-11-29; 13–27 zone rows per family, ranges: t3 0.53–0.68, m6i 0.56–0.88, m7i
+ * 0.45–0.68, r6i 0.47–0.75, c6i 0.53–0.66, g5 0.54–0.64, g6 0.33–0.74, g6e 0.19–0.71). Spot prices
+ * move every few minutes and differ by zone, so every spot figure the estimate shows is labelled an
+ * estimate. (The table before had "typical" figures from the Spot Instance Advisor, 2026-06.)
  */
 export const spotDiscount = {
-    asOf: "2026-06",
-    source: "AWS Spot Instance Advisor, savings over on-demand (typical, not a quote)",
-    byFamily: { t3: 0.65, m6i: 0.6, m7i: 0.55, r6i: 0.6, c6i: 0.6, g5: 0.65, g6: 0.55, g6e: 0.5 } as Record<string, number>,
+    asOf: "2026-11",
+    source: "median spot discount per family in skypilot-org/skypilot-catalog @27f67dd (an estimate, not a quote)",
+    byFamily: { t3: 0.61, m6i: 0.67, m7i: 0.55, r6i: 0.64, c6i: 0.58, g5: 0.6, g6: 0.53, g6e: 0.52 } as Record<string, number>,
 };
 
 /** The prices of a region, or a clear error naming the region and those known. */
@@ -220,8 +248,17 @@ export function pricesFor(region: string): RegionPrices {
 
 /** The hourly price of an instance type in a region, on demand or spot (estimated from the discount table). */
 export function instanceHourly(region: string, instanceType: string, capacityType: "ON_DEMAND" | "SPOT" = "ON_DEMAND"): number {
-    const onDemand = (pricesFor(region).instanceHourly as Record<string, number>)[instanceType];
-    if (onDemand === undefined) throw new Error(`no on-demand price for ${instanceType} in ${region} (src/config/prices.ts)`);
+    const prices = pricesFor(region);
+    const onDemand = (prices.instanceHourly as Record<string, number>)[instanceType];
+    if (onDemand === undefined) {
+        if ((prices.notOffered as readonly string[]).includes(instanceType)) {
+            throw new Error(
+                `${instanceType} is not offered in ${region} (no zone there lists it; src/config/prices.ts ${region}.notOffered): ` +
+                    `choose an instance type priced in ${region}: ${Object.keys(prices.instanceHourly).join(", ")}`,
+            );
+        }
+        throw new Error(`no on-demand price for ${instanceType} in ${region} (src/config/prices.ts)`);
+    }
     if (capacityType === "ON_DEMAND") return onDemand;
     const family = instanceType.split(".")[0];
     const discount = spotDiscount.byFamily[family];

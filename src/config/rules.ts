@@ -1,5 +1,6 @@
 import { overlaps, parseCidr } from "../aws/cidr";
 import { gpuTaint, isGpuInstanceType, instanceFamily } from "./catalog";
+import { regionPrices } from "./prices";
 import { limitRules } from "./rules-limits";
 import { ParsedConfig, Tier } from "./schema";
 
@@ -53,6 +54,28 @@ const nodePoolRules: Rule = (c) =>
             );
         }
         return out;
+    });
+
+/**
+ * Node pools ask only for instance types offered in the stack's region, where we know
+ * (`notOffered` in src/config/prices.ts, read from the dated source named there): EKS would
+ * refuse the node group at create time, after the cluster is up. Regions without a price table
+ * are not judged here (the cost estimate names them).
+ */
+const offeredInRegion: Rule = (c) =>
+    Object.entries(c.nodePools).flatMap(([name, p]) => {
+        const notOffered = (regionPrices[c.region]?.notOffered ?? []) as readonly string[];
+        const missing = p.instanceTypes.filter((t) => notOffered.includes(t));
+        return missing.length === 0
+            ? []
+            : [
+                  problem(
+                      `nodePools.${name}.instanceTypes`,
+                      p.instanceTypes,
+                      `${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not offered in ${c.region} ` +
+                          `(no zone there lists ${missing.length === 1 ? "it" : "them"}; src/config/prices.ts)`,
+                  ),
+              ];
     });
 
 /** The pools platform services are placed on by name: controllers on `system`, PostgreSQL and MinIO on `data`. */
@@ -307,6 +330,7 @@ export const rules: readonly Rule[] = [
     networkRules,
     clusterRules,
     nodePoolRules,
+    offeredInRegion,
     requiredPools,
     namespaceRules,
     postgresRules,

@@ -31,7 +31,9 @@ export function stackNameProblems(stack: string, environment?: string): string[]
     if (!stackNamePattern.test(stack)) {
         problems.push(
             `stack name "${stack}" must be 2–12 lowercase letters or digits starting with a letter: it names the GitHub Environments ` +
-                `"${githubEnvironments(stack).deploy}" and "${githubEnvironments(stack).preview}" and the CI roles`,
+                `${Object.values(githubEnvironments(stack))
+                    .map((e) => `"${e}"`)
+                    .join(", ")} and the CI roles`,
         );
     }
     if (environment !== undefined && environment !== stack) {

@@ -66,7 +66,7 @@ export function estimateCost(resources: readonly ResourceRecord[], region = regi
                 : `${cheapest.type} ($${cheapest.hourly}/h) at min … ${dearest.type} ($${dearest.hourly}/h) at max`;
         const spot =
             capacity === "SPOT"
-                ? `, SPOT estimate: on-demand less the ${spotDiscount.asOf} typical discount (${(group.inputs.instanceTypes as string[])
+                ? `, SPOT estimate: on-demand less the ${spotDiscount.asOf} median discount (${(group.inputs.instanceTypes as string[])
                       .map((t) => `${t.split(".")[0]} −${Math.round((spotDiscount.byFamily[t.split(".")[0]] ?? 0) * 100)}%`)
                       .filter((v, i, all) => all.indexOf(v) === i)
                       .join(", ")})`

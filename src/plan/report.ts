@@ -126,7 +126,10 @@ export function renderReport(stack: string, resources: readonly ResourceRecord[]
         ),
         "",
         ...(cost.lines.some((l) => l.estimate)
-            ? ["SPOT pools are an estimate: spot prices move; they are priced at on-demand less a dated typical discount.", ""]
+            ? [
+                  "SPOT pools are an estimate: spot prices move; they are priced at on-demand less a dated median discount per family (src/config/prices.ts).",
+                  "",
+              ]
             : []),
         "Data transfer, NAT processing, load balancer capacity units, S3/ECR storage and CloudWatch ingestion are usage-based and not included.",
         "",

@@ -138,6 +138,18 @@ const cases: Case[] = [
         problems: ['ml-platform:network.availabilityZones[1] = "eu-west-1b": must be a zone of region us-east-1'],
     },
     {
+        title: "a GPU type not offered in the stack's region",
+        stack: "dev",
+        edit: (v) => {
+            v["aws:region"] = "ap-southeast-1";
+            v.network.availabilityZones = ["ap-southeast-1a", "ap-southeast-1b"];
+            v.nodePools.gpu.instanceTypes = ["g5.xlarge"];
+        },
+        problems: [
+            'ml-platform:nodePools.gpu.instanceTypes = ["g5.xlarge"]: g5.xlarge is not offered in ap-southeast-1 (no zone there lists it; src/config/prices.ts)',
+        ],
+    },
+    {
         title: "a malformed VPC CIDR",
         stack: "dev",
         edit: (v) => (v.network.vpcCidr = "10.0.0.0/33"),

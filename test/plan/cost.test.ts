@@ -53,8 +53,15 @@ describe("plan/cost", () => {
             assert.ok(prices, region);
             assert.match(prices.asOf, /^20\d\d-\d\d$/);
             assert.ok(prices.source.length > 10);
-            assert.deepEqual(Object.keys(prices.instanceHourly).sort(), Object.keys(instanceTypes).sort(), region);
-            for (const [type, hourly] of Object.entries(prices.instanceHourly)) {
+            // Every catalog type is priced here or listed as not offered here, never both.
+            const priced = Object.keys(prices.instanceHourly);
+            assert.deepEqual([...priced, ...prices.notOffered].sort(), Object.keys(instanceTypes).sort(), region);
+            assert.deepEqual(
+                priced.filter((t) => (prices.notOffered as readonly string[]).includes(t)),
+                [],
+                region,
+            );
+            for (const [type, hourly] of Object.entries(prices.instanceHourly) as [string, number][]) {
                 assert.ok(hourly > 0 && hourly < 20, `${region} ${type}`);
                 assert.ok(instanceHourly(region, type, "SPOT") < hourly, `${region} ${type}: spot below on demand`);
             }
@@ -63,6 +70,16 @@ describe("plan/cost", () => {
             }
         }
         assert.match(spotDiscount.asOf, /^20\d\d-\d\d$/);
+        assert.deepEqual(regionPrices["us-east-1"].notOffered, [], "the reference region prices the whole catalog");
+    });
+
+    it("must fail: a type not offered in the region, naming it and what is priced there", () => {
+        const region = Object.keys(regionPrices).find((r) => regionPrices[r].notOffered.length > 0)!;
+        const type = regionPrices[region].notOffered[0];
+        assert.throws(
+            () => estimateCost(pool("gpu", type, 0, 1, 20), region),
+            new RegExp(`${type.replace(".", "\\.")} is not offered in ${region} .*choose an instance type priced in ${region}: t3\\.large`),
+        );
     });
 
     it("prices the stack's region, not us-east-1: an eu-west-1 inventory costs eu-west-1's prices", () => {
@@ -72,7 +89,7 @@ describe("plan/cost", () => {
         const us = estimateCost(inventory(["us-east-1a", "us-east-1b"]));
         const perNode = (region: string) =>
             Math.round(
-                2 * (regionPrices[region].instanceHourly["m6i.xlarge"] * hoursPerMonth + 50 * regionPrices[region].gp3GiBMonth) * 100,
+                2 * (regionPrices[region].instanceHourly["m6i.xlarge"]! * hoursPerMonth + 50 * regionPrices[region].gp3GiBMonth) * 100,
             ) / 100;
         assert.deepEqual(
             [eu.region, eu.lines[0].min, us.region, us.lines[0].min],
@@ -87,7 +104,7 @@ describe("plan/cost", () => {
         assert.equal(spot.item, "node pool batch (SPOT)");
         assert.equal(spot.estimate, true);
         assert.equal(spot.min, Math.round((hourly * hoursPerMonth + 20 * 0.08) * 100) / 100);
-        assert.match(spot.detail, /SPOT estimate: on-demand less the \d{4}-\d\d typical discount \(m6i −\d+%\)/);
+        assert.match(spot.detail, /SPOT estimate: on-demand less the \d{4}-\d\d median discount \(m6i −\d+%\)/);
         const [onDemand] = estimateCost(pool("batch", "m6i.xlarge", 1, 1, 20), "us-east-1").lines;
         assert.equal(onDemand.estimate, undefined);
         assert.ok(spot.min < onDemand.min);
@@ -95,7 +112,7 @@ describe("plan/cost", () => {
 
     it("prices a pool of several types at its cheapest for the minimum and its dearest for the maximum", () => {
         const [line] = estimateCost(pool("compute", ["m7i.2xlarge", "m6i.large", "r6i.xlarge"], 2, 5, 50), "us-east-1").lines;
-        const node = (type: "m6i.large" | "m7i.2xlarge") => regionPrices["us-east-1"].instanceHourly[type] * hoursPerMonth + 50 * 0.08;
+        const node = (type: "m6i.large" | "m7i.2xlarge") => regionPrices["us-east-1"].instanceHourly[type]! * hoursPerMonth + 50 * 0.08;
         assert.deepEqual(
             [line.min, line.max],
             [Math.round(2 * node("m6i.large") * 100) / 100, Math.round(5 * node("m7i.2xlarge") * 100) / 100],

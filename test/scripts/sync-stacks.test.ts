@@ -94,6 +94,8 @@ describe("scripts/sync-stacks (files derived from Pulumi.*.yaml)", () => {
             () => stacksForCi(dir),
             /Pulumi\.prod-eu\.yaml: ml-platform:environment: stack name "prod-eu" must be 2–12 lowercase/,
         );
+        // It names every GitHub Environment the name would be used for: deploy, preview and drift.
+        assert.throws(() => stacksForCi(dir), /"prod-eu", "prod-eu-preview", "prod-eu-drift" and the CI roles/);
         fs.rmSync(dir, { recursive: true });
 
         const run = await runStack(source, { overrides: { "ml-platform:environment": `${source}x` } });

@@ -111,6 +111,43 @@ describe("adoption: a fork that edits only its stack files passes the tests unch
         }
     });
 
+    it("leaves the stack files to their editors: `npm run lint` does not fail on a stack file as a tool rewrote it", async () => {
+        // The fork's stack files are as the yaml library writes them (`[ m6i.xlarge ]`, block lists),
+        // like any tool's or `pulumi config set`'s edit; the lint step must not send the adopter to reformat them.
+        const dir = await makeFork();
+        try {
+            const files = stackNames(projectRoot).map((stack) => `Pulumi.${stack}.yaml`);
+            const prettier = spawnSync(process.execPath, [require.resolve("prettier/bin/prettier.cjs"), "--check", ...files], {
+                cwd: dir,
+                encoding: "utf8",
+            });
+            assert.equal(prettier.status, 0, `prettier --check fails on the fork's stack files:\n${prettier.stdout}${prettier.stderr}`);
+        } finally {
+            fs.rmSync(dir, { recursive: true });
+        }
+    });
+
+    it("accepts identity snapshots with the stack snapshot test alone, not the whole suite", () => {
+        // `npm run snapshots:accept` is README step 2; through .mocharc.json's spec it ran all tests (12 minutes).
+        const script = (JSON.parse(fs.readFileSync(path.join(projectRoot, "package.json"), "utf8")) as { scripts: Record<string, string> })
+            .scripts["snapshots:accept"];
+        const [env, command, ...args] = script.split(/\s+/);
+        assert.deepEqual([env, command], ["UPDATE_SNAPSHOTS=1", "mocha"]);
+        const dry = spawnSync(process.execPath, [require.resolve("mocha/bin/mocha.js"), ...args, "--dry-run", "--reporter", "json"], {
+            cwd: projectRoot,
+            env: { ...process.env, UPDATE_SNAPSHOTS: "" },
+            encoding: "utf8",
+            maxBuffer: 64 * 1024 * 1024,
+        });
+        assert.equal(dry.status, 0, dry.stderr);
+        const files = new Set(
+            (JSON.parse(dry.stdout.slice(dry.stdout.indexOf("{"))) as { tests: { file: string }[] }).tests.map((t) =>
+                path.relative(projectRoot, t.file),
+            ),
+        );
+        assert.deepEqual([...files], [path.join("test", "stacks", "stacks.test.ts")]);
+    });
+
     it("runs every test that reads stack files on the fork: all pass", async () => {
         const dir = await makeFork();
         try {
