@@ -1,5 +1,5 @@
 import type { PlatformConfig } from "../config";
-import { braces, burnRateWindows, errorBudget, SloConfig } from "./slo";
+import { braces, burnRateWindows, errorBudget, sliExpressions, sliWindow, SloConfig } from "./slo";
 
 /**
  * The platform's Prometheus rules as data (SPEC §4): SLI recording rules, SLO alerts with
@@ -189,21 +189,16 @@ export function platformRuleGroups(inputs: RuleInputs): RuleGroup[] {
 
 function sloRecording(slo: SloConfig, gpu: boolean): RuleGroup {
     const { sli: s } = slo;
-    const all = braces(s.selector);
-    const errors = braces(s.selector, s.errorSelector);
+    const expr = sliExpressions(s);
     const rules: RecordingRule[] = [];
     for (const w of errorWindows) {
-        rules.push({ record: sli.requestRate(w), expr: `sum(rate(${s.requestsMetric}${all}[${w}]))` });
-        // No error series at all means no errors: record 0, not nothing.
-        rules.push({
-            record: sli.errorRatio(w),
-            expr: `(sum(rate(${s.requestsMetric}${errors}[${w}])) or vector(0)) / sum(rate(${s.requestsMetric}${all}[${w}]))`,
-        });
+        rules.push({ record: sli.requestRate(w), expr: expr.requestRate(w) });
+        rules.push({ record: sli.errorRatio(w), expr: expr.errorRatio(w) });
     }
     rules.push(
         {
             record: sli.latencyP95,
-            expr: `histogram_quantile(0.95, sum by (le) (rate(${s.latencyHistogram}_bucket${all}[5m])))`,
+            expr: expr.latencyP95(sliWindow),
         },
         { record: sli.modelDrift, expr: `max without (instance, pod, container, endpoint) (${s.driftMetric}${braces(s.driftSelector)})` },
     );
