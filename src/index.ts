@@ -7,6 +7,7 @@ import { Network } from "./aws/network";
 import { NodePools } from "./aws/node-pools";
 import { Registries } from "./aws/registries";
 import { argocd, argocdUrl } from "./addons/argocd";
+import { argoRollouts } from "./addons/argo-rollouts";
 import { certManager } from "./addons/cert-manager";
 import { clusterAutoscaler } from "./addons/cluster-autoscaler";
 import { PlatformServices } from "./addons/contract";
@@ -101,6 +102,7 @@ new PlatformServices("services", {
         objectStore,
         postgresql,
         argocd,
+        argoRollouts,
         monitoringAddon([baseline]),
     ],
     after: [addons],

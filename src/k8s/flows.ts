@@ -2,6 +2,7 @@ import { apiServiceIp, planSubnets } from "../aws/cidr";
 import { PlatformConfig } from "../config";
 import { dataNamespace, dataPorts, minioTenantName, postgresClusterName } from "../addons/data-namespace";
 import { postgresUsesS3 } from "../addons/postgres-backup";
+import { rolloutsLabels, rolloutsNamespace, rolloutsPorts } from "../addons/argo-rollouts";
 import { namespacesOfKind } from "./baseline";
 import { objectStoreClientLabel } from "./network-policies";
 import { ClusterView, Endpoint, evaluate, Flow, Labels, Verdict } from "./reachability";
@@ -110,6 +111,8 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         "argocd-server": pod("argocd", app("argocd-server"), "ArgoCD API and UI"),
         "argocd-repo-server": pod("argocd", app("argocd-repo-server"), "ArgoCD repo server (Git)"),
         "argocd-controller": pod("argocd", app("argocd-application-controller"), "ArgoCD application controller"),
+        "rollouts-controller": pod(rolloutsNamespace, rolloutsLabels.controller, "Argo Rollouts controller"),
+        "rollouts-dashboard": pod(rolloutsNamespace, rolloutsLabels.dashboard, "Argo Rollouts dashboard (read-only)"),
     };
     if (minio) {
         components["minio-operator"] = pod("minio-operator", app("operator"), "MinIO operator");
@@ -144,6 +147,8 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         "postgres",
         "argocd-server",
         "argocd-controller",
+        "rollouts-controller",
+        "rollouts-dashboard",
         ...(minio ? ["minio-operator"] : []),
         ...["prometheus", "prometheus-operator", "grafana"].filter((id) => id in components),
     ];
@@ -155,6 +160,7 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         ["cnpg-operator", 8080],
         ["postgres", dataPorts.postgresMetrics],
         ["argocd-controller", 8082],
+        ["rollouts-controller", rolloutsPorts.metrics],
         ...(minio ? ([["minio", dataPorts.minio]] as [string, number][]) : []),
         ...workloads.map((ns): [string, number] => [`app@${ns}`, 8080]),
     ];
@@ -176,6 +182,10 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         ...workloads.map((ns) => flow("public-alb", `app@${ns}`, 8080, "a workload's ingress (IP targets)")),
         flow("internal-alb", "grafana", 3000, "Grafana UI"),
         flow("internal-alb", "argocd-server", 8080, "ArgoCD UI"),
+        flow("internal-alb", "rollouts-dashboard", rolloutsPorts.dashboard, "Argo Rollouts dashboard"),
+        ...("prometheus" in components ? [flow("rollouts-controller", "prometheus", 9090, "canary analyses (PromQL)")] : []),
+        flow("rollouts-controller", "internet", 443, "ELB API: target-group verification"),
+        flow("rollouts-controller", "pod-identity-agent", 80, "ELB API credentials"),
         flow("argocd-server", "argocd-repo-server", 8081, "manifests"),
         flow("argocd-repo-server", "internet", 443, "Git and chart repositories"),
         flow("grafana", "internet", 443, "dashboards by reference"),
@@ -188,6 +198,12 @@ export function networkModel(config: PlatformConfig): NetworkModel {
     const bypass = [
         ...(closed ? [flow("app@" + workloads[0], "grafana", 3000, "reaches a UI without its load balancer")] : []),
         ...[...clients, "any-pod"].map((id) => flow(id, "argocd-server", 8080, "reaches a UI without its load balancer")),
+        ...[...clients, "any-pod"].map((id) =>
+            flow(id, "rollouts-dashboard", rolloutsPorts.dashboard, "reaches a UI without its load balancer"),
+        ),
+        ...("prometheus" in components && closed
+            ? [flow("any-pod", "prometheus", 9090, "queries Prometheus without being an analysis")]
+            : []),
         ...(closed ? [flow("any-pod", "grafana", 3000, "reaches a UI without its load balancer")] : []),
     ];
     const internals = [...clients, "any-pod"].flatMap((id) => [
