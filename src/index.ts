@@ -8,6 +8,7 @@ import { NodePools } from "./aws/node-pools";
 import { Registries } from "./aws/registries";
 import { argocd, argocdUrl } from "./addons/argocd";
 import { argoRollouts } from "./addons/argo-rollouts";
+import { servingAddon } from "./addons/serving";
 import { certManager } from "./addons/cert-manager";
 import { clusterAutoscaler } from "./addons/cluster-autoscaler";
 import { PlatformServices } from "./addons/contract";
@@ -103,6 +104,7 @@ new PlatformServices("services", {
         postgresql,
         argocd,
         argoRollouts,
+        servingAddon([baseline]),
         monitoringAddon([baseline]),
     ],
     after: [addons],

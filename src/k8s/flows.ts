@@ -3,6 +3,7 @@ import { PlatformConfig } from "../config";
 import { dataNamespace, dataPorts, minioTenantName, postgresClusterName } from "../addons/data-namespace";
 import { postgresUsesS3 } from "../addons/postgres-backup";
 import { rolloutsLabels, rolloutsNamespace, rolloutsPorts } from "../addons/argo-rollouts";
+import { servingPorts } from "../addons/serving";
 import { namespacesOfKind } from "./baseline";
 import { objectStoreClientLabel } from "./network-policies";
 import { ClusterView, Endpoint, evaluate, Flow, Labels, Verdict } from "./reachability";
@@ -130,6 +131,14 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         if (s3) components[`pipelines@${ns}`] = pod(ns, { ...app("pipelines"), ...s3Client }, `pipelines in ${ns} (S3 client)`);
     }
     for (const ns of mlops) components[`mlflow@${ns}`] = pod(ns, { ...app("mlflow"), ...s3Client }, `MLflow in ${ns}`);
+    // A model served as in docs/serving.md (src/addons/serving.ts): its pods' labels.
+    for (const ns of mlops) {
+        components[`serving@${ns}`] = pod(
+            ns,
+            { ...app("churn"), "app.kubernetes.io/component": "model-serving", ...s3Client },
+            `a served model in ${ns}`,
+        );
+    }
 
     const flow = (from: string, to: string, port: number, why: string, protocol?: "UDP"): DeclaredFlow => ({
         from,
@@ -180,6 +189,17 @@ export function networkModel(config: PlatformConfig): NetworkModel {
             : []),
         ...s3Clients.flatMap((id) => [flow(id, "s3", 443, "object store (kind s3)"), flow(id, "pod-identity-agent", 80, "S3 credentials")]),
         ...workloads.map((ns) => flow("public-alb", `app@${ns}`, 8080, "a workload's ingress (IP targets)")),
+        ...mlops.flatMap((ns) => [
+            flow("public-alb", `serving@${ns}`, servingPorts.http, "a served model's ingress (weighted target groups)"),
+            flow(`serving@${ns}`, `mlflow@${ns}`, 5000, "fetches the registered model"),
+            flow("prometheus", `serving@${ns}`, servingPorts.metrics, "serving SLIs for the canary analyses"),
+            ...(s3
+                ? [
+                      flow(`serving@${ns}`, "s3", 443, "model artifacts (kind s3)"),
+                      flow(`serving@${ns}`, "pod-identity-agent", 80, "S3 credentials"),
+                  ]
+                : []),
+        ]),
         flow("internal-alb", "grafana", 3000, "Grafana UI"),
         flow("internal-alb", "argocd-server", 8080, "ArgoCD UI"),
         flow("internal-alb", "rollouts-dashboard", rolloutsPorts.dashboard, "Argo Rollouts dashboard"),
@@ -215,7 +235,7 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         flow(id, "postgres", dataPorts.postgresStatus, "reaches the instance manager"),
     ]);
     const leaks = closed
-        ? clients.flatMap((id) => [
+        ? [...clients, ...mlops.map((ns) => `serving@${ns}`)].flatMap((id) => [
               flow(id, "kubernetes-api", 443, "workloads have no API access outside the open posture"),
               flow(id, "nodes", 10250, "reaches a kubelet"),
           ])
