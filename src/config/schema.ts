@@ -150,7 +150,7 @@ export const rolloutsSchema = z
                 ctx.addIssue({
                     code: "custom",
                     path: ["steps", i, "weight"],
-                    message: `must be above the previous step's ${r.steps[i - 1].weight} (weights rise to 100 %), got ${step.weight}`,
+                    message: `must be above the previous step's ${r.steps[i - 1].weight} (weights rise to 100 %)`,
                 });
             }
         });
