@@ -38,13 +38,20 @@ const clusterAnalysisTemplateCrd = {
 };
 
 /** Problems of a ClusterAnalysisTemplate against the CRD facts above; empty when it fits. */
-export function clusterAnalysisTemplateProblems(t: Record<string, any>): string[] {
+interface TemplateLike {
+    apiVersion?: string;
+    kind?: string;
+    metadata: { name: string; namespace?: string };
+    spec?: { args?: Record<string, unknown>[]; metrics?: (Record<string, unknown> & { provider?: { prometheus?: object } })[] };
+}
+
+export function clusterAnalysisTemplateProblems(t: TemplateLike): string[] {
     const c = clusterAnalysisTemplateCrd;
     const problems: string[] = [];
     if (t.apiVersion !== c.apiVersion || t.kind !== "ClusterAnalysisTemplate") problems.push(`kind ${t.apiVersion}/${t.kind}`);
     if (t.metadata?.namespace) problems.push("cluster-scoped: no namespace");
     for (const a of t.spec?.args ?? []) for (const f of c.argRequired) if (!(f in a)) problems.push(`args[] lacks ${f}`);
-    if (!Array.isArray(t.spec?.metrics) || t.spec.metrics.length === 0) problems.push("spec.metrics is empty");
+    if (!t.spec?.metrics?.length) problems.push("spec.metrics is empty");
     for (const m of t.spec?.metrics ?? []) {
         for (const f of c.metricRequired) if (!(f in m)) problems.push(`metric lacks ${f}`);
         for (const f of Object.keys(m)) if (!c.metricFields.includes(f)) problems.push(`metric field ${f} is not in the CRD`);
@@ -57,7 +64,7 @@ export function clusterAnalysisTemplateProblems(t: Record<string, any>): string[
 
 const release = (resources: ResourceRecord[]) => findResource(resources, "kubernetes:helm.sh/v3:Release", "argo-rollouts");
 const templates = (resources: ResourceRecord[]) =>
-    ofType(resources, "kubernetes:argoproj.io/v1alpha1:ClusterAnalysisTemplate").map((r) => r.inputs as Record<string, any>);
+    ofType(resources, "kubernetes:argoproj.io/v1alpha1:ClusterAnalysisTemplate").map((r) => r.inputs as unknown as TemplateLike);
 
 describe("addons/argo-rollouts", () => {
     for (const stack of stackNames()) {
