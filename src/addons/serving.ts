@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
 import { poolLabel } from "../aws/node-pools";
 import { gpuTaint, PlatformConfig } from "../config";
 import { namespacesOfKind } from "../k8s/baseline";
@@ -260,6 +261,13 @@ export function servingExample(config: PlatformConfig, model: ModelSpec): object
             },
         },
     ];
+}
+
+/** The example as multi-document YAML, as docs/serving.md shows it. */
+export function servingExampleYaml(config: PlatformConfig): string {
+    return servingExample(config, exampleModel(config))
+        .map((d) => stringify(d, { lineWidth: 0, aliasDuplicateObjects: false }))
+        .join("---\n");
 }
 
 /** The example model of the docs: the first mlops namespace, CPU only. */
