@@ -144,11 +144,11 @@ describe("addons/serving", () => {
         const config = platformConfig("prod");
         const rendered = servingExampleYaml(config);
         const doc = fs.readFileSync(docPath, "utf8");
-        const block = /<!-- serving-example:begin -->\n```yaml\n([\s\S]*?)```\n<!-- serving-example:end -->/;
+        const block = /<!-- serving-example:begin -->\n\n```yaml\n([\s\S]*?)```\n\n<!-- serving-example:end -->/;
         if (process.env.UPDATE_SERVING_DOCS) {
             fs.writeFileSync(
                 docPath,
-                doc.replace(block, () => `<!-- serving-example:begin -->\n\`\`\`yaml\n${rendered}\`\`\`\n<!-- serving-example:end -->`),
+                doc.replace(block, () => `<!-- serving-example:begin -->\n\n\`\`\`yaml\n${rendered}\`\`\`\n\n<!-- serving-example:end -->`),
             );
         }
         const shown = block.exec(fs.readFileSync(docPath, "utf8"))?.[1];
