@@ -54,6 +54,7 @@ describe("addons/monitoring", () => {
             assert.deepEqual(rules.map((r) => meta(r).name).sort(), groups.map((g) => g.name).sort());
             const monitors = [...crs(resources, "ServiceMonitor"), ...crs(resources, "PodMonitor")];
             assert.deepEqual(monitors.map((r) => meta(r).name).sort(), [
+                "argo-rollouts",
                 "argocd",
                 "cloudnative-pg",
                 "cloudnative-pg-operator",
@@ -91,7 +92,13 @@ describe("addons/monitoring", () => {
                 .filter((r) => r.name.startsWith("monitoring-"))
                 .map((r) => meta(r).name)
                 .sort();
-        const base = ["grafana-dashboard-download", "grafana-from-load-balancers", "monitoring-kubernetes-api", "prometheus-scrape"];
+        const base = [
+            "grafana-dashboard-download",
+            "grafana-from-load-balancers",
+            "monitoring-kubernetes-api",
+            "prometheus-queries",
+            "prometheus-scrape",
+        ];
         assert.deepEqual(await names("dev"), base);
         assert.deepEqual(await names("prod"), [...base, "alertmanager-receivers"].sort());
     });
