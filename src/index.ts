@@ -7,6 +7,8 @@ import { Network } from "./aws/network";
 import { NodePools } from "./aws/node-pools";
 import { Registries } from "./aws/registries";
 import { argocd, argocdUrl } from "./addons/argocd";
+import { argoRollouts } from "./addons/argo-rollouts";
+import { servingAddon } from "./addons/serving";
 import { certManager } from "./addons/cert-manager";
 import { clusterAutoscaler } from "./addons/cluster-autoscaler";
 import { PlatformServices } from "./addons/contract";
@@ -104,6 +106,8 @@ new PlatformServices("services", {
         objectStore,
         postgresql,
         argocd,
+        argoRollouts,
+        servingAddon([baseline]),
         monitoringAddon([baseline]),
         metricsServer,
         keda,

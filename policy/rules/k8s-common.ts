@@ -48,6 +48,8 @@ const clusterScopedKinds = new Set([
     "ValidatingWebhookConfiguration",
     "ValidatingAdmissionPolicy",
     "ValidatingAdmissionPolicyBinding",
+    // argoproj/argo-helm charts/argo-rollouts 2.41.0 templates/crds/cluster-analysis-template-crd.yaml: scope Cluster.
+    "ClusterAnalysisTemplate",
     "ClusterIssuer",
 ]);
 

@@ -8,6 +8,7 @@ import { platformRuleGroups, ruleInputs } from "../monitoring/rules";
 import { monitoringNetworkPolicies, monitorLabels, monitors } from "../monitoring/scrape";
 import { grafanaSidecarRole, grafanaUrl, kubePrometheusStackValues, monitoringNames } from "../monitoring/values";
 import { generatedPassword } from "../secrets/credentials";
+import { rolloutsNamespace } from "./argo-rollouts";
 import { Addon, AddonContext, helmRelease } from "./contract";
 import { kedaNamespace } from "./keda";
 import { mlflowNamespace } from "./mlflow";
@@ -43,7 +44,8 @@ export class Monitoring extends pulumi.ComponentResource {
             // Grafana's ALB is internal: its addresses are in the dedicated internal load balancer subnets.
             loadBalancerCidrs: network.internalLoadBalancerCidrs,
             notifies,
-            queryClients: [kedaNamespace],
+            // KEDA's prometheus triggers and Argo Rollouts' canary analyses (src/monitoring/analysis.ts) query Prometheus.
+            queryClients: [kedaNamespace, rolloutsNamespace],
         }).map(
             (p) => new k8s.networking.v1.NetworkPolicy(`${name}-${p.name}`, { metadata: { name: p.name, namespace }, spec: p.spec }, after),
         );

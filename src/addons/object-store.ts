@@ -7,6 +7,7 @@ import { charts, images, PlatformConfig } from "../config";
 import { namespacesOfKind } from "../k8s/baseline";
 import { allow, apiServerAddresses } from "../k8s/network-policies";
 import { generatedPassword } from "../secrets/credentials";
+import { servingServiceAccount } from "./serving";
 import { Addon, AddonContext, DeployOptions, helmRelease, serviceNamespace } from "./contract";
 import { backupBucket, postgresBackupConsumer } from "./postgres-backup";
 import { dataNamespace, dataPlacement, dataPorts, minioServerResources, minioTenantName, zoneKey } from "./data-namespace";
@@ -297,6 +298,12 @@ export class ObjectStore extends pulumi.ComponentResource {
                             serviceAccount: { namespace: ns, name: "mlflow" },
                             // Artifacts only: registered model versions point at their run's artifacts (mlflow.ts).
                             buckets: ["mlflow-artifacts"],
+                        })),
+                        // Model servers fetch registered models (src/addons/serving.ts).
+                        ...mlops.map((ns) => ({
+                            id: `object-store-serving-${ns}`,
+                            serviceAccount: { namespace: ns, name: servingServiceAccount },
+                            buckets: ["mlflow-artifacts", "models"],
                         })),
                         // Each team's pipelines; platform-<environment> keeps the id it always had (no replacement).
                         ...namespacesOfKind(config, "workload").map((ns) => ({

@@ -147,6 +147,8 @@ export const charts = {
     sealedSecrets: { chart: "sealed-secrets", version: "2.18.5", repo: "https://bitnami.github.io/sealed-secrets" },
     /** Argo CD 3.x. */
     argoCd: { chart: "argo-cd", version: "10.1.1", repo: "https://argoproj.github.io/argo-helm" },
+    /** Argo Rollouts v1.9.0 (argoproj/argo-helm charts/argo-rollouts/Chart.yaml, 2.41.0, appVersion v1.9.0). */
+    argoRollouts: { chart: "argo-rollouts", version: "2.41.0", repo: "https://argoproj.github.io/argo-helm" },
     /** Prometheus Operator 0.93 with Prometheus, Alertmanager, Grafana, kube-state-metrics and node-exporter. */
     kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts" },
     /** cert-manager (GitHub release v1.20.1, 2026-03-27): the barman-cloud plugin's TLS and the data-plane CA. */

@@ -117,6 +117,45 @@ const namespace = z.strictObject({
 
 const range = z.strictObject({ request: z.number().positive().max(1000), limit: z.number().positive().max(1000) });
 
+/** A Go duration as Argo Rollouts takes it for pauses: whole seconds, minutes or hours (`30s`, `10m`, `1h`). */
+const rolloutDuration = z.string().regex(/^[1-9]\d{0,4}(s|m|h)$/, "must be a duration such as 30s, 10m or 1h");
+
+/**
+ * Canary delivery of the services and models apps deploy (design §2.3, §4.2): each step sends
+ * `weight` % of traffic to the new version and waits `pause`, while the SLO analyses watch it;
+ * then 100 %. Weights rise strictly, 1–99. Defaults: the design's 10 % → 50 % → 100 %, 5 minutes each.
+ */
+export const rolloutsSchema = z
+    .strictObject({
+        steps: z
+            .array(z.strictObject({ weight: count(1, 99), pause: rolloutDuration }))
+            .min(1, "must list at least one step before 100 %")
+            .default([
+                { weight: 10, pause: "5m" },
+                { weight: 50, pause: "5m" },
+            ]),
+        /**
+         * An A/B experiment before the canary steps (staging): the stable and the new version each get
+         * `weight` % as their own ReplicaSets for `duration`, judged by the same analyses. Default: none.
+         */
+        abTest: z.strictObject({ weight: count(1, 49), duration: rolloutDuration }).optional(),
+        /** Wait for a human (`kubectl argo rollouts promote`) before 100 %. Default false. */
+        manualPromotion: z.boolean().default(false),
+        /** The last promotion to 100 % only inside the production change window (scripts/ci/change-window.ts). Default false. */
+        changeWindow: z.boolean().default(false),
+    })
+    .superRefine((r, ctx) => {
+        r.steps.forEach((step, i) => {
+            if (i > 0 && step.weight <= r.steps[i - 1].weight) {
+                ctx.addIssue({
+                    code: "custom",
+                    path: ["steps", i, "weight"],
+                    message: `must be above the previous step's ${r.steps[i - 1].weight} (weights rise to 100 %)`,
+                });
+            }
+        });
+    });
+
 export const configSchema = z.strictObject({
     /** Environment name, used in resource names and the workload namespace `platform-<environment>`. */
     environment: z.string().regex(/^[a-z][a-z0-9]{1,11}$/, "must be 2–12 lowercase letters or digits"),
@@ -263,6 +302,8 @@ export const configSchema = z.strictObject({
         .default({ pagerduty: false }),
     /** SLOs and where their indicators come from (src/monitoring/slo.ts); defaults are the design's. */
     slo: sloSchema.default(defaultSlo),
+    /** Progressive delivery (Argo Rollouts): canary steps, A/B, promotion (src/addons/argo-rollouts.ts). */
+    rollouts: rolloutsSchema.default(rolloutsSchema.parse({})),
     slackWebhookUrl: z.string().url("must be an https URL").optional(),
     pagerdutyRoutingKey: z.string().min(20, "must be a PagerDuty Events v2 routing key").optional(),
     /** IAM principals (roles) mapped to the design's Kubernetes roles through EKS access entries. */

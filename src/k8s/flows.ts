@@ -6,6 +6,8 @@ import { kedaNamespace, kedaPorts, prometheusPort } from "../addons/keda";
 import { kubeletPort, metricsServerNamespace, metricsServerPort } from "../addons/metrics-server";
 import { mlflowNamespace, mlflowPort } from "../addons/mlflow";
 import { minioUsersLabels } from "../addons/minio-users";
+import { rolloutsLabels, rolloutsNamespace, rolloutsPorts } from "../addons/argo-rollouts";
+import { servingPorts } from "../addons/serving";
 import { namespacesOfKind } from "./baseline";
 import { objectStoreClientLabel } from "./network-policies";
 import { ClusterView, Endpoint, evaluate, Flow, Labels, Verdict } from "./reachability";
@@ -114,6 +116,8 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         "argocd-server": pod("argocd", app("argocd-server"), "ArgoCD API and UI"),
         "argocd-repo-server": pod("argocd", app("argocd-repo-server"), "ArgoCD repo server (Git)"),
         "argocd-controller": pod("argocd", app("argocd-application-controller"), "ArgoCD application controller"),
+        "rollouts-controller": pod(rolloutsNamespace, rolloutsLabels.controller, "Argo Rollouts controller"),
+        "rollouts-dashboard": pod(rolloutsNamespace, rolloutsLabels.dashboard, "Argo Rollouts dashboard (read-only)"),
     };
     if (minio) {
         components["minio-operator"] = pod("minio-operator", app("operator"), "MinIO operator");
@@ -143,6 +147,14 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         "KEDA metrics API server (external.metrics.k8s.io)",
     );
     components["keda-webhooks"] = pod(kedaNamespace, app("keda-admission-webhooks"), "KEDA admission webhooks");
+    // A model served as in docs/serving.md (src/addons/serving.ts): its pods' labels.
+    for (const ns of mlops) {
+        components[`serving@${ns}`] = pod(
+            ns,
+            { ...app("churn"), "app.kubernetes.io/component": "model-serving", ...s3Client },
+            `a served model in ${ns}`,
+        );
+    }
 
     const flow = (from: string, to: string, port: number, why: string, protocol?: "UDP"): DeclaredFlow => ({
         from,
@@ -160,6 +172,8 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         "postgres",
         "argocd-server",
         "argocd-controller",
+        "rollouts-controller",
+        "rollouts-dashboard",
         ...(minio ? ["minio-operator"] : []),
         ...["prometheus", "prometheus-operator", "grafana"].filter((id) => id in components),
         "metrics-server",
@@ -175,6 +189,7 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         ["cnpg-operator", 8080],
         ["postgres", dataPorts.postgresMetrics],
         ["argocd-controller", 8082],
+        ["rollouts-controller", rolloutsPorts.metrics],
         ...(minio ? ([["minio", dataPorts.minio]] as [string, number][]) : []),
         ...workloads.map((ns): [string, number] => [`app@${ns}`, 8080]),
         [mlflowServer, mlflowPort],
@@ -196,8 +211,23 @@ export function networkModel(config: PlatformConfig): NetworkModel {
             : []),
         ...s3Clients.flatMap((id) => [flow(id, "s3", 443, "object store (kind s3)"), flow(id, "pod-identity-agent", 80, "S3 credentials")]),
         ...workloads.map((ns) => flow("public-alb", `app@${ns}`, 8080, "a workload's ingress (IP targets)")),
+        ...mlops.flatMap((ns) => [
+            flow("public-alb", `serving@${ns}`, servingPorts.http, "a served model's ingress (weighted target groups)"),
+            flow(`serving@${ns}`, `mlflow@${ns}`, 5000, "fetches the registered model"),
+            flow("prometheus", `serving@${ns}`, servingPorts.metrics, "serving SLIs for the canary analyses"),
+            ...(s3
+                ? [
+                      flow(`serving@${ns}`, "s3", 443, "model artifacts (kind s3)"),
+                      flow(`serving@${ns}`, "pod-identity-agent", 80, "S3 credentials"),
+                  ]
+                : []),
+        ]),
         flow("internal-alb", "grafana", 3000, "Grafana UI"),
         flow("internal-alb", "argocd-server", 8080, "ArgoCD UI"),
+        flow("internal-alb", "rollouts-dashboard", rolloutsPorts.dashboard, "Argo Rollouts dashboard"),
+        ...("prometheus" in components ? [flow("rollouts-controller", "prometheus", 9090, "canary analyses (PromQL)")] : []),
+        flow("rollouts-controller", "internet", 443, "ELB API: target-group verification"),
+        flow("rollouts-controller", "pod-identity-agent", 80, "ELB API credentials"),
         flow("argocd-server", "argocd-repo-server", 8081, "manifests"),
         flow("internal-alb", mlflowServer, mlflowPort, "MLflow UI and API"),
         ...mlops.map((ns) => flow(`mlops-client@${ns}`, mlflowServer, mlflowPort, "MLflow tracking and registry (artifacts proxied)")),
@@ -219,6 +249,12 @@ export function networkModel(config: PlatformConfig): NetworkModel {
     const bypass = [
         ...(closed ? [flow("app@" + workloads[0], "grafana", 3000, "reaches a UI without its load balancer")] : []),
         ...[...clients, "any-pod"].map((id) => flow(id, "argocd-server", 8080, "reaches a UI without its load balancer")),
+        ...[...clients, "any-pod"].map((id) =>
+            flow(id, "rollouts-dashboard", rolloutsPorts.dashboard, "reaches a UI without its load balancer"),
+        ),
+        ...("prometheus" in components && closed
+            ? [flow("any-pod", "prometheus", 9090, "queries Prometheus without being an analysis")]
+            : []),
         ...(closed ? [flow("any-pod", "grafana", 3000, "reaches a UI without its load balancer")] : []),
         ...(closed
             ? [...workloads.map((ns) => `app@${ns}`), "any-pod"].map((id) =>
@@ -238,7 +274,7 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         flow(id, "metrics-server", metricsServerPort, "calls an aggregated API server directly"),
     ]);
     const leaks = closed
-        ? clients.flatMap((id) => [
+        ? [...clients, ...mlops.map((ns) => `serving@${ns}`)].flatMap((id) => [
               flow(id, "kubernetes-api", 443, "workloads have no API access outside the open posture"),
               flow(id, "nodes", 10250, "reaches a kubelet"),
           ])

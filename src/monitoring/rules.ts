@@ -1,6 +1,6 @@
 import type { PlatformConfig } from "../config";
 import { namespacesOfKind } from "../k8s/baseline";
-import { braces, burnRateWindows, errorBudget, SloConfig } from "./slo";
+import { braces, burnRateWindows, errorBudget, sliExpressions, sliWindow, SloConfig } from "./slo";
 
 /**
  * The platform's Prometheus rules as data (SPEC §4): SLI recording rules, SLO alerts with
@@ -174,6 +174,40 @@ export function platformRuleGroups(inputs: RuleInputs): RuleGroup[] {
             ],
         },
         {
+            // Argo Rollouts v1.9.0 controller metrics (controller/metrics/prommetrics.go): rollout_info and
+            // analysis_run_info are 1 with the current `phase` label (Abort: rollouts.go calculatePhase).
+            name: "platform-rollouts",
+            rules: [
+                alert("RolloutAborted", "rollouts", "warning", {
+                    expr: 'max by (namespace, name) (rollout_info{phase="Abort"}) > 0',
+                    for: "1m",
+                    summary: "Rollout {{ $labels.name }} was aborted and rolled back",
+                    description:
+                        "Rollout {{ $labels.namespace }}/{{ $labels.name }} aborted (an analysis failed or someone aborted it): all traffic is back on the stable version.",
+                }),
+                alert("AnalysisRunInconclusive", "rollouts", "warning", {
+                    expr: 'max by (namespace, name) (analysis_run_info{phase="Inconclusive"}) > 0',
+                    for: "1m",
+                    summary: "Analysis {{ $labels.name }} is inconclusive: its rollout waits for a human",
+                    description:
+                        "AnalysisRun {{ $labels.namespace }}/{{ $labels.name }} could not judge the canary (no traffic, or outside the change window); the rollout is paused.",
+                }),
+                alert("AnalysisRunError", "rollouts", "warning", {
+                    expr: 'max by (namespace, name) (analysis_run_info{phase="Error"}) > 0',
+                    for: "1m",
+                    summary: "Analysis {{ $labels.name }} errored",
+                    description:
+                        "AnalysisRun {{ $labels.namespace }}/{{ $labels.name }} failed to measure (Prometheus unreachable or a bad query) more often than its consecutiveErrorLimit.",
+                }),
+                alert("ServingErrorsHigh", "serving", "warning", {
+                    expr: servingErrors(inputs.slo),
+                    for: sliWindow,
+                    summary: "Serving in {{ $labels.namespace }} fails over the error budget",
+                    description: `{{ $value | humanizePercentage }} of the requests served in {{ $labels.namespace }} failed over ${sliWindow}; the objective allows ${num(errorBudget(inputs.slo.objectivePercent) * 100)} %.`,
+                }),
+            ],
+        },
+        {
             name: "platform-argocd",
             rules: [
                 alert("ArgoCdAppOutOfSync", "argocd", "warning", {
@@ -228,23 +262,25 @@ function mlServiceAlerts(ml: NonNullable<RuleInputs["mlServices"]>, alert: Retur
     ];
 }
 
+/** Per namespace, the share of served requests that fail (the SLI's error selector) above the error budget. */
+function servingErrors(slo: SloConfig): string {
+    const { sli: s } = slo;
+    const rate = (sel: string) => `sum by (namespace) (rate(${s.requestsMetric}${sel}[${sliWindow}]))`;
+    return `${rate(braces(s.selector, s.errorSelector))} / ${rate(braces(s.selector))} > ${num(errorBudget(slo.objectivePercent))}`;
+}
+
 function sloRecording(slo: SloConfig, gpu: boolean): RuleGroup {
     const { sli: s } = slo;
-    const all = braces(s.selector);
-    const errors = braces(s.selector, s.errorSelector);
+    const expr = sliExpressions(s);
     const rules: RecordingRule[] = [];
     for (const w of errorWindows) {
-        rules.push({ record: sli.requestRate(w), expr: `sum(rate(${s.requestsMetric}${all}[${w}]))` });
-        // No error series at all means no errors: record 0, not nothing.
-        rules.push({
-            record: sli.errorRatio(w),
-            expr: `(sum(rate(${s.requestsMetric}${errors}[${w}])) or vector(0)) / sum(rate(${s.requestsMetric}${all}[${w}]))`,
-        });
+        rules.push({ record: sli.requestRate(w), expr: expr.requestRate(w) });
+        rules.push({ record: sli.errorRatio(w), expr: expr.errorRatio(w) });
     }
     rules.push(
         {
             record: sli.latencyP95,
-            expr: `histogram_quantile(0.95, sum by (le) (rate(${s.latencyHistogram}_bucket${all}[5m])))`,
+            expr: expr.latencyP95(sliWindow),
         },
         { record: sli.modelDrift, expr: `max without (instance, pod, container, endpoint) (${s.driftMetric}${braces(s.driftSelector)})` },
     );

@@ -1,6 +1,6 @@
 import { dataNamespace, minioTenantName } from "../addons/data-namespace";
 import { minioTls as minioTlsSecret } from "../addons/object-store";
-import { allow, ApiServerAddresses, PolicySpec, tcp } from "../k8s/network-policies";
+import { allow, ApiServerAddresses, nsSelector, PolicySpec, tcp } from "../k8s/network-policies";
 
 /**
  * What Prometheus scrapes beyond the chart's own targets, and the network allows that make it
@@ -104,6 +104,12 @@ export function monitors(m: MonitorInputs): Monitor[] {
             selector: { matchLabels: { "app.kubernetes.io/part-of": "argocd" } },
             podMetricsEndpoints: [{ port: "metrics", interval }],
         }),
+        // argo-rollouts 2.41.0 controller: container port `metrics` (8090); rollout_info, analysis_run_info.
+        monitor("PodMonitor", "argo-rollouts", {
+            namespaceSelector: inNamespace("argo-rollouts"),
+            selector: { matchLabels: { "app.kubernetes.io/name": "argo-rollouts", "app.kubernetes.io/component": "rollouts-controller" } },
+            podMetricsEndpoints: [{ port: "metrics", interval }],
+        }),
         monitor("PodMonitor", "sealed-secrets", {
             namespaceSelector: inNamespace("sealed-secrets"),
             selector: { matchLabels: { "app.kubernetes.io/name": "sealed-secrets" } },
@@ -133,9 +139,9 @@ export function monitors(m: MonitorInputs): Monitor[] {
 /**
  * Metrics ports Prometheus may reach in other namespaces: DCGM 9400, CNPG 9187, MinIO 9000,
  * ArgoCD 8082–8084 and notifications 9001, MLflow 5000, Sealed Secrets 8081, operators and controllers 8080,
- * cluster-autoscaler 8085, CoreDNS 9153, cert-manager 9402. The service namespaces allow the monitoring namespace in on their side.
+ * cluster-autoscaler 8085, CoreDNS 9153, cert-manager 9402, Argo Rollouts 8090. The service namespaces allow the monitoring namespace in on their side.
  */
-export const scrapePorts = [5000, 8080, 8081, 8082, 8083, 8084, 8085, 9000, 9001, 9153, 9187, 9400, 9402];
+export const scrapePorts = [5000, 8080, 8081, 8082, 8083, 8084, 8085, 8090, 9000, 9001, 9153, 9187, 9400, 9402];
 
 /** Kubelet (and cAdvisor) 10250 and node-exporter 9100: host-network endpoints on the nodes' VPC addresses. */
 export const nodePorts = [9100, 10250];
@@ -152,7 +158,7 @@ export interface MonitoringNetworkInputs {
     loadBalancerCidrs: readonly string[];
     /** Slack or PagerDuty configured: Alertmanager reaches them over HTTPS. */
     notifies: boolean;
-    /** Namespaces whose pods query Prometheus's API on 9090 (KEDA's `prometheus` triggers). */
+    /** Namespaces whose pods query Prometheus's API on 9090 (KEDA's `prometheus` triggers, Argo Rollouts' canary analyses). Default none. */
     queryClients?: readonly string[];
 }
 
@@ -181,19 +187,15 @@ export function monitoringNetworkPolicies(n: MonitoringNetworkInputs): PolicySpe
         allow.httpsEgress("grafana-dashboard-download", pods("grafana"), n.notInternet),
     ];
     if (n.notifies) policies.push(allow.httpsEgress("alertmanager-receivers", pods("alertmanager"), n.notInternet));
-    if (n.queryClients?.length)
+    if (n.queryClients?.length) {
         policies.push({
             name: "prometheus-queries",
             spec: {
                 podSelector: pods("prometheus"),
                 policyTypes: ["Ingress"],
-                ingress: [
-                    {
-                        from: n.queryClients.map((ns) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": ns } } })),
-                        ports: tcp([9090]),
-                    },
-                ],
+                ingress: [{ from: n.queryClients.map(nsSelector), ports: tcp([9090]) }],
             },
         });
+    }
     return policies;
 }

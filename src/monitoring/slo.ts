@@ -81,3 +81,33 @@ export function braces(...parts: string[]): string {
     const body = parts.filter((p) => p.trim() !== "").join(",");
     return body === "" ? "" : `{${body}}`;
 }
+
+/**
+ * The SLI expressions, built in one place: the recording rules (rules.ts) and the canary analyses
+ * (analysis.ts) both render them, so an alert and an analysis can never measure different things.
+ * `scope` adds matchers to every request series (an analysis narrows to one canary's pods).
+ */
+export function sliExpressions(s: SloConfig["sli"], scope: readonly string[] = []) {
+    const all = braces(s.selector, ...scope);
+    const errors = braces(s.selector, s.errorSelector, ...scope);
+    return {
+        /** Requests per second over the window. */
+        requestRate: (w: string) => `sum(rate(${s.requestsMetric}${all}[${w}]))`,
+        /** Share of requests that failed over the window; no error series at all means 0, not nothing. */
+        errorRatio: (w: string) =>
+            `(sum(rate(${s.requestsMetric}${errors}[${w}])) or vector(0)) / sum(rate(${s.requestsMetric}${all}[${w}]))`,
+        /** p95 request latency in seconds over the window. */
+        latencyP95: (w: string) => `histogram_quantile(0.95, sum by (le) (rate(${s.latencyHistogram}_bucket${all}[${w}])))`,
+    };
+}
+
+/** The window the error-rate and latency SLIs are judged over: "for 5 minutes" (SPEC §4, design §4.2). */
+export const sliWindow = "5m";
+
+/**
+ * The thresholds alerts and analyses share, from the `slo` config: the error ratio the objective
+ * allows (its error budget), the p95 objective in seconds, and the fast burn-rate window.
+ */
+export function sloThresholds(slo: SloConfig) {
+    return { errorRatio: errorBudget(slo.objectivePercent), latencyP95Seconds: slo.latencyP95Seconds, fastBurn: burnRateWindows[0] };
+}

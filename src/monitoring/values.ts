@@ -77,6 +77,8 @@ export const dashboards = {
     cloudnativepg: { gnetId: 20417, revision: 4 },
     minio: { gnetId: 13502, revision: 26 },
     argocd: { gnetId: 14584, revision: 1 },
+    /** Argo Rollouts' own dashboard: argoproj/argo-rollouts examples/dashboard.json at the controller's tag (docs/features/controller-metrics.md). */
+    "argo-rollouts": { url: "https://raw.githubusercontent.com/argoproj/argo-rollouts/v1.9.0/examples/dashboard.json" },
 } as const;
 
 const zone = "topology.kubernetes.io/zone";

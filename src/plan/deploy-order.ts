@@ -146,6 +146,12 @@ export const chartFacts: Record<string, ChartFact> = {
         webhooks: [],
         creates: [...workloads, "Ingress"],
     },
+    // argoproj/argo-helm charts/argo-rollouts 2.41.0: templates/crds (five CRDs), no webhook; the dashboard Ingress.
+    "argo-rollouts": {
+        crds: ["Rollout", "AnalysisTemplate", "ClusterAnalysisTemplate", "AnalysisRun", "Experiment"].map((k) => `argoproj.io/${k}`),
+        webhooks: [],
+        creates: [...workloads, "Ingress"],
+    },
     "sealed-secrets": { crds: ["bitnami.com/SealedSecret"], webhooks: [], creates: workloads },
     "cluster-autoscaler": { crds: [], webhooks: [], creates: workloads },
     // community-charts/helm-charts charts/mlflow 1.11.5: Deployment, Service, Ingress (serviceMonitor off).

@@ -54,6 +54,7 @@ describe("addons/monitoring", () => {
             assert.deepEqual(rules.map((r) => meta(r).name).sort(), groups.map((g) => g.name).sort());
             const monitors = [...crs(resources, "ServiceMonitor"), ...crs(resources, "PodMonitor")];
             assert.deepEqual(monitors.map((r) => meta(r).name).sort(), [
+                "argo-rollouts",
                 "argocd",
                 "cloudnative-pg",
                 "cloudnative-pg-operator",
@@ -93,7 +94,7 @@ describe("addons/monitoring", () => {
                 .filter((r) => r.name.startsWith("monitoring-"))
                 .map((r) => meta(r).name)
                 .sort();
-        // prometheus-queries: KEDA's prometheus triggers query Prometheus on 9090.
+        // prometheus-queries: KEDA's prometheus triggers and Argo Rollouts' analyses query Prometheus on 9090.
         const base = [
             "grafana-dashboard-download",
             "grafana-from-load-balancers",

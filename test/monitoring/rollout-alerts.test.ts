@@ -1,0 +1,137 @@
+import { strict as assert } from "node:assert";
+import { stringify } from "yaml";
+import { AlertRule, isAlert, platformRuleGroups, RuleGroup, ruleInputs } from "../../src/monitoring/rules";
+import { runTool, stackConfig, writeFiles } from "./tools";
+
+/*
+ * The delivery alerts (issue 21) under `promtool test rules`: each fires on the series the Argo
+ * Rollouts controller and the model servers export when it should, and stays silent otherwise.
+ * Series names and labels: argo-rollouts v1.9.0 controller/metrics/prommetrics.go (rollout_info,
+ * analysis_run_info with namespace, name, phase); the SLI's request counter with a `code` label.
+ */
+
+const rollouts = { severity: "warning", component: "rollouts" };
+const serving = { severity: "warning", component: "serving" };
+
+interface Case {
+    name: string;
+    input_series: { series: string; values: string }[];
+    alertname: string;
+    eval_time: string;
+    exp_alerts: { exp_labels: Record<string, string> }[];
+}
+
+const info = (metric: string, phase: string, values = "1x20") => ({
+    series: `${metric}{namespace="platform-mlops",name="churn",phase="${phase}"}`,
+    values,
+});
+const fires = (labels: Record<string, string>) => [{ exp_labels: { namespace: "platform-mlops", ...labels } }];
+const requests = (errorsPerSecond: number) => [
+    { series: 'http_requests_total{namespace="platform-mlops",code="200"}', values: `0+${100 * 60}x30` },
+    { series: 'http_requests_total{namespace="platform-mlops",code="503"}', values: `0+${errorsPerSecond * 60}x30` },
+];
+
+export const cases: Case[] = [
+    {
+        name: "aborted rollout fires",
+        input_series: [info("rollout_info", "Abort")],
+        alertname: "RolloutAborted",
+        eval_time: "5m",
+        exp_alerts: fires({ ...rollouts, name: "churn" }),
+    },
+    {
+        name: "healthy rollout silent",
+        input_series: [info("rollout_info", "Completed")],
+        alertname: "RolloutAborted",
+        eval_time: "5m",
+        exp_alerts: [],
+    },
+    {
+        name: "paused rollout silent",
+        input_series: [info("rollout_info", "Paused")],
+        alertname: "RolloutAborted",
+        eval_time: "5m",
+        exp_alerts: [],
+    },
+    {
+        name: "inconclusive analysis fires",
+        input_series: [info("analysis_run_info", "Inconclusive")],
+        alertname: "AnalysisRunInconclusive",
+        eval_time: "5m",
+        exp_alerts: fires({ ...rollouts, name: "churn" }),
+    },
+    {
+        name: "successful analysis silent",
+        input_series: [info("analysis_run_info", "Successful")],
+        alertname: "AnalysisRunInconclusive",
+        eval_time: "5m",
+        exp_alerts: [],
+    },
+    {
+        name: "errored analysis fires",
+        input_series: [info("analysis_run_info", "Error")],
+        alertname: "AnalysisRunError",
+        eval_time: "5m",
+        exp_alerts: fires({ ...rollouts, name: "churn" }),
+    },
+    {
+        name: "running analysis silent",
+        input_series: [info("analysis_run_info", "Running")],
+        alertname: "AnalysisRunError",
+        eval_time: "5m",
+        exp_alerts: [],
+    },
+    // ≈ 0.99 % 5xx: above prod's 0.1 % for the 5 minutes.
+    { name: "serving 5xx fires", input_series: requests(1), alertname: "ServingErrorsHigh", eval_time: "20m", exp_alerts: fires(serving) },
+    // ≈ 0.05 %.
+    { name: "serving 5xx silent", input_series: requests(0.05), alertname: "ServingErrorsHigh", eval_time: "20m", exp_alerts: [] },
+];
+
+function withoutAnnotations(groups: RuleGroup[]): RuleGroup[] {
+    return groups.map((g) => ({
+        name: g.name,
+        rules: g.rules.map((r) => (isAlert(r) ? ({ ...r, annotations: undefined } as unknown as AlertRule) : r)),
+    }));
+}
+
+function promtoolTest(testCases: Case[]) {
+    const groups = withoutAnnotations(platformRuleGroups(ruleInputs(stackConfig("prod"))));
+    const tests = testCases.map((c) => ({
+        interval: "1m",
+        input_series: c.input_series,
+        alert_rule_test: [{ eval_time: c.eval_time, alertname: c.alertname, exp_alerts: c.exp_alerts }],
+    }));
+    const files = writeFiles({
+        "rules.yaml": stringify({ groups: JSON.parse(JSON.stringify(groups)) }, { lineWidth: 0 }),
+        "tests.yaml": stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }, { lineWidth: 0 }),
+    });
+    return runTool("promtool", ["test", "rules", files["tests.yaml"]]);
+}
+
+describe("monitoring/rollout alerts under promtool test rules", () => {
+    it("covers every delivery alert with a firing and a silent case", () => {
+        const group = platformRuleGroups(ruleInputs(stackConfig("prod"))).find((g) => g.name === "platform-rollouts")!;
+        for (const alert of group.rules.filter(isAlert).map((a) => a.alert)) {
+            const mine = cases.filter((c) => c.alertname === alert);
+            assert.ok(
+                mine.some((c) => c.exp_alerts.length > 0),
+                `${alert}: no case where it fires`,
+            );
+            assert.ok(
+                mine.some((c) => c.exp_alerts.length === 0),
+                `${alert}: no case where it stays silent`,
+            );
+        }
+    });
+
+    it(`passes all ${cases.length} cases`, () => {
+        const result = promtoolTest(cases);
+        assert.equal(result.status, 0, result.output);
+    });
+
+    it("fails when a case expects an alert the series does not trigger (the case that must fail)", () => {
+        const wrong = cases.find((c) => c.name === "paused rollout silent")!;
+        const result = promtoolTest([{ ...wrong, exp_alerts: fires({ ...rollouts, name: "churn" }) }]);
+        assert.notEqual(result.status, 0);
+    });
+});
