@@ -7,6 +7,7 @@ import { namespacesOfKind } from "../k8s/baseline";
 import { objectStoreClientLabel } from "../k8s/network-policies";
 import { analysisArgs, sloMetrics } from "../monitoring/analysis";
 import { Addon } from "./contract";
+import { mlflowTrackingUri } from "./mlflow";
 
 /*
  * Model serving (issue 21, design §2.3): a model registered in MLflow is served by MLServer's MLflow
@@ -115,8 +116,8 @@ export function canaryStrategy(config: PlatformConfig, name: string, namespace: 
 export function servingExample(config: PlatformConfig, model: ModelSpec): object[] {
     const { name, namespace } = model;
     const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/component": "model-serving" };
-    const mlops = namespacesOfKind(config, "mlops")[0];
-    const tracking = { name: "MLFLOW_TRACKING_URI", value: `http://mlflow.${mlops}.svc.cluster.local:5000` };
+    // The MLflow Service (src/addons/mlflow.ts): port 80 in front of the server's 5000.
+    const tracking = { name: "MLFLOW_TRACKING_URI", value: mlflowTrackingUri(config) };
     const pool = servingPool(config, model.gpus);
     const gpu = model.gpus > 0 ? { "nvidia.com/gpu": String(model.gpus) } : {};
     const restricted = {
