@@ -111,10 +111,15 @@ function timed(dir: string, command: string[]): Timed {
     return { seconds, peakMiB, status: r.status ?? 1 };
 }
 
-/** A stack file: the prod stack plus `extra` small mlops namespaces (`Pulumi.<name>.yaml` in the tree). */
+/**
+ * A scale point: the prod stack plus `extra` small mlops namespaces. Its file is kept beside the
+ * tree's stack files (not as one: the stack name must equal `environment`, which names the CI
+ * roles) and swapped in as `Pulumi.prod.yaml` for its synth only, so any ref's config rules accept it.
+ * Returns the point's label, `prod` or `prod+N`, which names its output directory.
+ */
 function scaledStack(tree: Tree, extra: number): string {
     if (extra === 0) return "prod";
-    const name = `bench-prod-${extra}`;
+    const label = `prod+${extra}`;
     const doc = parse(fs.readFileSync(path.join(tree.dir, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };
     const namespaces = { ...(doc.config["ml-platform:namespaces"] as Record<string, unknown>) };
     for (let i = 0; i < extra; i++) {
@@ -124,21 +129,34 @@ function scaledStack(tree: Tree, extra: number): string {
         };
     }
     doc.config["ml-platform:namespaces"] = namespaces;
-    fs.writeFileSync(path.join(tree.dir, `Pulumi.${name}.yaml`), stringify(doc));
-    return name;
+    fs.mkdirSync(path.join(tree.dir, "out", "bench"), { recursive: true });
+    fs.writeFileSync(scaledFile(tree, label), stringify(doc));
+    return label;
 }
+
+const scaledFile = (tree: Tree, label: string) => path.join(tree.dir, "out", "bench", `Pulumi.${label}.yaml`);
 
 interface SynthPoint extends Timed {
     extra: number;
     resources: number;
 }
 
-function synth(tree: Tree, stack: string, extra = 0): SynthPoint {
-    const out = path.join(tree.dir, "out", "bench", stack);
-    const t = timed(tree.dir, ["npm", "run", "-s", "synth", "--", "--stack", stack, "--out", out]);
+/** `npm run synth` of a stack, or of a scale point (`prod+N`: its file swapped in as the prod stack's). */
+function synth(tree: Tree, label: string, extra = 0): SynthPoint {
+    const out = path.join(tree.dir, "out", "bench", label);
+    const stack = label.split("+")[0];
+    const stackFile = path.join(tree.dir, `Pulumi.${stack}.yaml`);
+    const original = fs.readFileSync(stackFile);
+    if (label !== stack) fs.copyFileSync(scaledFile(tree, label), stackFile);
+    let t: Timed;
+    try {
+        t = timed(tree.dir, ["npm", "run", "-s", "synth", "--", "--stack", stack, "--out", out]);
+    } finally {
+        fs.writeFileSync(stackFile, original);
+    }
     const file = path.join(out, "resources.json");
     const resources = t.status === 0 && fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as unknown[]).length : NaN;
-    if (t.status !== 0) console.error(`${tree.label}: npm run synth -- --stack ${stack} failed (exit ${t.status})`);
+    if (t.status !== 0) console.error(`${tree.label}: npm run synth -- --stack ${label} failed (exit ${t.status})`);
     return { ...t, extra, resources };
 }
 
