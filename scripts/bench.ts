@@ -93,9 +93,11 @@ function sameDependencies(dir: string): boolean {
     return Object.entries(read(dir).packages).every(([p, { version }]) => p === "" || ours[p]?.version === version);
 }
 
-/** One timed whole command: wall seconds, peak RSS in MiB, exit status. */
+/** One timed whole command: wall seconds, CPU seconds (user + sys, children included), peak RSS in MiB, exit status. */
 interface Timed {
     seconds: number;
+    /** User + system CPU seconds of the command and the processes it waited for: less sensitive to load than wall time. */
+    cpuSeconds: number;
     peakMiB: number;
     status: number;
 }
@@ -103,12 +105,13 @@ interface Timed {
 function timed(dir: string, command: string[]): Timed {
     const rss = path.join(os.tmpdir(), `bench-rss-${process.pid}`);
     const hasTime = fs.existsSync("/usr/bin/time");
-    const argv = hasTime ? ["/usr/bin/time", "-f", "%M", "-o", rss, ...command] : command;
+    const argv = hasTime ? ["/usr/bin/time", "-f", "%M %U %S", "-o", rss, ...command] : command;
     const start = process.hrtime.bigint();
     const r = spawnSync(argv[0], argv.slice(1), { cwd: dir, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", maxBuffer: 1 << 28 });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    const peakMiB = hasTime ? Number(fs.readFileSync(rss, "utf8").trim().split("\n").pop()) / 1024 : NaN;
-    return { seconds, peakMiB, status: r.status ?? 1 };
+    // GNU time's last line (a failing command adds "Command exited with non-zero status N" before it).
+    const [maxKiB, user, sys] = hasTime ? fs.readFileSync(rss, "utf8").trim().split("\n").pop()!.split(" ").map(Number) : [NaN, NaN, NaN];
+    return { seconds, cpuSeconds: user + sys, peakMiB: maxKiB / 1024, status: r.status ?? 1 };
 }
 
 /**
@@ -192,13 +195,17 @@ async function main(): Promise<void> {
 
     const rows: [string, (t: Tree) => Samples][] = [
         ["prod synth, whole command `npm run synth -- --stack prod` (s)", (t) => points.get(t)!.map((r) => r[0].seconds)],
+        ["prod synth, CPU user + sys (s)", (t) => points.get(t)!.map((r) => r[0].cpuSeconds)],
         ["prod synth, peak memory (MiB)", (t) => points.get(t)!.map((r) => r[0].peakMiB)],
         ["marginal cost per resource (ms)", (t) => points.get(t)!.map((r) => 1000 * fit(r.map((p) => [p.resources, p.seconds])).slope)],
         ["marginal cost per namespace (ms)", (t) => points.get(t)!.map((r) => 1000 * fit(r.map((p) => [p.extra, p.seconds])).slope)],
         ["memory per namespace (MiB, peak RSS)", (t) => points.get(t)!.map((r) => fit(r.map((p) => [p.extra, p.peakMiB])).slope)],
         ["resources per namespace", (t) => points.get(t)!.map((r) => fit(r.map((p) => [p.extra, p.resources])).slope)],
     ];
-    if (options.suite) rows.push(["test suite, `npm run test:unit` (s, one run)", (t) => [suites.get(t)!.seconds]]);
+    if (options.suite) {
+        rows.push(["test suite, `npm run test:unit`, wall (s, one run)", (t) => [suites.get(t)!.seconds]]);
+        rows.push(["test suite, `npm run test:unit`, CPU user + sys (s, one run)", (t) => [suites.get(t)!.cpuSeconds]]);
+    }
 
     const [load1] = os.loadavg();
     console.log(`\n${os.cpus().length} cores, load average ${load1.toFixed(1)} at the end; ${options.runs} runs each, interleaved.`);
