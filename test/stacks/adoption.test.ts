@@ -113,7 +113,6 @@ describe("adoption: a fork that edits only its stack files passes the tests unch
 
     it("runs every test that reads stack files on the fork: all pass", async () => {
         const dir = await makeFork();
-        const runsDir = fs.mkdtempSync(path.join(os.tmpdir(), "ml-platform-fork-runs-"));
         try {
             const files = stackTests();
             assert.ok(files.length >= 20, `found ${files.length} stack tests`);
@@ -132,21 +131,16 @@ describe("adoption: a fork that edits only its stack files passes the tests unch
                     "120000",
                     "--reporter",
                     "dot",
-                    // Two workers, as `npm test`: the fork's run is most of this file's time, and its
-                    // workers share the fork's unmodified stack runs through their own directory.
-                    "--parallel",
-                    "--jobs",
-                    "2",
                     ...files,
                 ],
                 {
                     cwd: projectRoot,
                     // The fork has no identity snapshots yet: its first run records them, as `npm run snapshots:accept` would.
-                    // The parent's shared runs are of the unforked stacks: the fork's workers share their own.
+                    // The parent's shared runs are of the unforked stacks: the fork's process runs its own.
                     env: {
                         ...process.env,
                         ML_PLATFORM_STACKS_ROOT: dir,
-                        ML_PLATFORM_SHARED_RUNS: runsDir,
+                        ML_PLATFORM_SHARED_RUNS: "",
                         UPDATE_SNAPSHOTS: "",
                         UPDATE_POLICY_DOCS: "",
                         CI: "",
@@ -161,7 +155,6 @@ describe("adoption: a fork that edits only its stack files passes the tests unch
                 `the stack tests fail on a fork (stack files in ${dir}):\n${mocha.stdout.slice(-20000)}\n${mocha.stderr.slice(-4000)}`,
             );
         } finally {
-            fs.rmSync(runsDir, { recursive: true, force: true });
             if (!process.env.KEEP_FORK) fs.rmSync(dir, { recursive: true });
         }
     });
