@@ -93,9 +93,11 @@ function sameDependencies(dir: string): boolean {
     return Object.entries(read(dir).packages).every(([p, { version }]) => p === "" || ours[p]?.version === version);
 }
 
-/** One timed whole command: wall seconds, peak RSS in MiB, exit status. */
+/** One timed whole command: wall seconds, CPU seconds (user + sys, children included), peak RSS in MiB, exit status. */
 interface Timed {
     seconds: number;
+    /** User + system CPU seconds of the command and the processes it waited for: less sensitive to load than wall time. */
+    cpuSeconds: number;
     peakMiB: number;
     status: number;
 }
@@ -103,18 +105,24 @@ interface Timed {
 function timed(dir: string, command: string[]): Timed {
     const rss = path.join(os.tmpdir(), `bench-rss-${process.pid}`);
     const hasTime = fs.existsSync("/usr/bin/time");
-    const argv = hasTime ? ["/usr/bin/time", "-f", "%M", "-o", rss, ...command] : command;
+    const argv = hasTime ? ["/usr/bin/time", "-f", "%M %U %S", "-o", rss, ...command] : command;
     const start = process.hrtime.bigint();
     const r = spawnSync(argv[0], argv.slice(1), { cwd: dir, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8", maxBuffer: 1 << 28 });
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
-    const peakMiB = hasTime ? Number(fs.readFileSync(rss, "utf8").trim().split("\n").pop()) / 1024 : NaN;
-    return { seconds, peakMiB, status: r.status ?? 1 };
+    // GNU time's last line (a failing command adds "Command exited with non-zero status N" before it).
+    const [maxKiB, user, sys] = hasTime ? fs.readFileSync(rss, "utf8").trim().split("\n").pop()!.split(" ").map(Number) : [NaN, NaN, NaN];
+    return { seconds, cpuSeconds: user + sys, peakMiB: maxKiB / 1024, status: r.status ?? 1 };
 }
 
-/** A stack file: the prod stack plus `extra` small mlops namespaces (`Pulumi.<name>.yaml` in the tree). */
+/**
+ * A scale point: the prod stack plus `extra` small mlops namespaces. Its file is kept beside the
+ * tree's stack files (not as one: the stack name must equal `environment`, which names the CI
+ * roles) and swapped in as `Pulumi.prod.yaml` for its synth only, so any ref's config rules accept it.
+ * Returns the point's label, `prod` or `prod+N`, which names its output directory.
+ */
 function scaledStack(tree: Tree, extra: number): string {
     if (extra === 0) return "prod";
-    const name = `bench-prod-${extra}`;
+    const label = `prod+${extra}`;
     const doc = parse(fs.readFileSync(path.join(tree.dir, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };
     const namespaces = { ...(doc.config["ml-platform:namespaces"] as Record<string, unknown>) };
     for (let i = 0; i < extra; i++) {
@@ -124,21 +132,34 @@ function scaledStack(tree: Tree, extra: number): string {
         };
     }
     doc.config["ml-platform:namespaces"] = namespaces;
-    fs.writeFileSync(path.join(tree.dir, `Pulumi.${name}.yaml`), stringify(doc));
-    return name;
+    fs.mkdirSync(path.join(tree.dir, "out", "bench"), { recursive: true });
+    fs.writeFileSync(scaledFile(tree, label), stringify(doc));
+    return label;
 }
+
+const scaledFile = (tree: Tree, label: string) => path.join(tree.dir, "out", "bench", `Pulumi.${label}.yaml`);
 
 interface SynthPoint extends Timed {
     extra: number;
     resources: number;
 }
 
-function synth(tree: Tree, stack: string, extra = 0): SynthPoint {
-    const out = path.join(tree.dir, "out", "bench", stack);
-    const t = timed(tree.dir, ["npm", "run", "-s", "synth", "--", "--stack", stack, "--out", out]);
+/** `npm run synth` of a stack, or of a scale point (`prod+N`: its file swapped in as the prod stack's). */
+function synth(tree: Tree, label: string, extra = 0): SynthPoint {
+    const out = path.join(tree.dir, "out", "bench", label);
+    const stack = label.split("+")[0];
+    const stackFile = path.join(tree.dir, `Pulumi.${stack}.yaml`);
+    const original = fs.readFileSync(stackFile);
+    if (label !== stack) fs.copyFileSync(scaledFile(tree, label), stackFile);
+    let t: Timed;
+    try {
+        t = timed(tree.dir, ["npm", "run", "-s", "synth", "--", "--stack", stack, "--out", out]);
+    } finally {
+        fs.writeFileSync(stackFile, original);
+    }
     const file = path.join(out, "resources.json");
     const resources = t.status === 0 && fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as unknown[]).length : NaN;
-    if (t.status !== 0) console.error(`${tree.label}: npm run synth -- --stack ${stack} failed (exit ${t.status})`);
+    if (t.status !== 0) console.error(`${tree.label}: npm run synth -- --stack ${label} failed (exit ${t.status})`);
     return { ...t, extra, resources };
 }
 
@@ -174,13 +195,17 @@ async function main(): Promise<void> {
 
     const rows: [string, (t: Tree) => Samples][] = [
         ["prod synth, whole command `npm run synth -- --stack prod` (s)", (t) => points.get(t)!.map((r) => r[0].seconds)],
+        ["prod synth, CPU user + sys (s)", (t) => points.get(t)!.map((r) => r[0].cpuSeconds)],
         ["prod synth, peak memory (MiB)", (t) => points.get(t)!.map((r) => r[0].peakMiB)],
         ["marginal cost per resource (ms)", (t) => points.get(t)!.map((r) => 1000 * fit(r.map((p) => [p.resources, p.seconds])).slope)],
         ["marginal cost per namespace (ms)", (t) => points.get(t)!.map((r) => 1000 * fit(r.map((p) => [p.extra, p.seconds])).slope)],
         ["memory per namespace (MiB, peak RSS)", (t) => points.get(t)!.map((r) => fit(r.map((p) => [p.extra, p.peakMiB])).slope)],
         ["resources per namespace", (t) => points.get(t)!.map((r) => fit(r.map((p) => [p.extra, p.resources])).slope)],
     ];
-    if (options.suite) rows.push(["test suite, `npm run test:unit` (s, one run)", (t) => [suites.get(t)!.seconds]]);
+    if (options.suite) {
+        rows.push(["test suite, `npm run test:unit`, wall (s, one run)", (t) => [suites.get(t)!.seconds]]);
+        rows.push(["test suite, `npm run test:unit`, CPU user + sys (s, one run)", (t) => [suites.get(t)!.cpuSeconds]]);
+    }
 
     const [load1] = os.loadavg();
     console.log(`\n${os.cpus().length} cores, load average ${load1.toFixed(1)} at the end; ${options.runs} runs each, interleaved.`);

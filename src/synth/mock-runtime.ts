@@ -3,6 +3,7 @@ import "./sdk-tuning";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
+import { deserializeProperties, serializeProperties } from "@pulumi/pulumi/runtime/rpc";
 import { FakeIdentity, fakeIdentity, fakeInvoke, fakeResourceState } from "./fake-state";
 import { ResourceRecord, toInventoryValue } from "./inventory";
 import { projectRoot, readStackConfig, StackConfig } from "./stack-files";
@@ -47,18 +48,16 @@ type Callback = (err: unknown, resp?: unknown) => void;
 class RecordingMonitor extends MockMonitor {
     readonly records: ResourceRecord[] = [];
     readonly options: Record<string, ResourceOptions> = {};
-    /** Outputs the engine would mark secret for the registration being handled right now. */
-    private secretOutputs: string[] = [];
+    /** The stock monitor's table of registered resources (URN → id and serialized state). */
+    declare readonly resources: Map<string, { urn: string; id: string | null; state: unknown }>;
 
-    constructor(region: string, identity: FakeIdentity) {
+    constructor(
+        private readonly region: string,
+        private readonly identity: FakeIdentity,
+    ) {
         super({
-            newResource: (args) => {
-                const result = fakeResourceState(args.type, args.name, args.inputs as Record<string, unknown>, region, identity.accountId);
-                for (const key of this.secretOutputs) {
-                    if (result.state[key] !== undefined) result.state[key] = pulumi.secret(result.state[key]);
-                }
-                return result;
-            },
+            newResource: (args) =>
+                fakeResourceState(args.type, args.name, args.inputs as Record<string, unknown>, region, identity.accountId),
             call: (args) => fakeInvoke(args.token, region, identity),
         });
         // The base class computes URNs in a private method; ours must agree with it everywhere.
@@ -83,10 +82,20 @@ class RecordingMonitor extends MockMonitor {
         base.registerResourceOutputs.call(this, req, callback);
     }
 
-    registerResource(req: RegisterRequest, callback: Callback): Promise<void> {
+    /**
+     * The stock MockMonitor.registerResource, minus its protobuf round trips: it converts the
+     * request's Struct to JavaScript twice (ours and its own) and builds a Struct of the state that
+     * the SDK at once turns back into JavaScript. Here the request is converted once and the
+     * response carries the state as {@link structRoundTrip} of it, the value a Struct round trip
+     * gives (keys sorted, as jspb's Map iterates), without the protobuf objects. The awaits are the
+     * stock method's, so registrations finish in the same order (resources.json is unchanged).
+     */
+    async registerResource(req: RegisterRequest, callback: Callback): Promise<void> {
         const provider = req.getProvider();
+        const object = req.getObject()?.toJavaScript() ?? {};
+        const urn = this.urnFor(req.getParent(), req.getType(), req.getName());
         this.records.push({
-            urn: this.urnFor(req.getParent(), req.getType(), req.getName()),
+            urn,
             type: req.getType(),
             name: req.getName(),
             parent: req.getParent() || null,
@@ -95,20 +104,52 @@ class RecordingMonitor extends MockMonitor {
             provider: provider ? provider.slice(0, provider.lastIndexOf("::")) : null,
             custom: req.getCustom(),
             protect: req.getProtect() ?? false,
-            inputs: toInventoryValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+            inputs: toInventoryValue(object) as Record<string, unknown>,
         });
-        this.options[this.records[this.records.length - 1].urn] = {
+        this.options[urn] = {
             ignoreChanges: req.getIgnorechangesList(),
             retainOnDelete: req.getRetainondelete() ?? false,
         };
-        // The engine marks additionalSecretOutputs secret; the stock mock does not. The base method
-        // calls newResource synchronously, before its first await, so this field is still ours then.
-        this.secretOutputs = req.getAdditionalsecretoutputsList();
-        const base = MockMonitor.prototype as unknown as { registerResource(r: RegisterRequest, cb: Callback): Promise<void> };
-        const pending = base.registerResource.call(this, req, callback);
-        this.secretOutputs = [];
-        return pending;
+        const secretOutputs = req.getAdditionalsecretoutputsList();
+        try {
+            const inputs = deserializeProperties({ toJavaScript: () => object } as Parameters<typeof deserializeProperties>[0]) as Record<
+                string,
+                unknown
+            >;
+            const result = await fakeResourceState(req.getType(), req.getName(), inputs, this.region, this.identity.accountId);
+            // The engine marks additionalSecretOutputs secret; the stock mock does not.
+            for (const key of secretOutputs) {
+                if (result.state[key] !== undefined) result.state[key] = pulumi.secret(result.state[key]);
+            }
+            const state = (await serializeProperties("", result.state)) as Record<string, unknown>;
+            this.resources.set(urn, { urn, id: result.id ?? null, state });
+            callback(null, {
+                getUrn: () => urn,
+                getId: () => result.id || "",
+                getObject: () => ({ toJavaScript: () => structRoundTrip(state) }),
+                getPropertydependenciesMap: () => undefined,
+                getResult: () => 0, // Result.SUCCESS
+            });
+        } catch (err) {
+            callback(err, undefined);
+        }
     }
+}
+
+/**
+ * What `Struct.fromJavaScript(value).toJavaScript()` (google-protobuf 3.21) returns, computed
+ * without building the protobuf messages: a deep copy with every object's keys in sorted order
+ * (jspb's Map iterates its keys sorted), and the same error for values a Struct cannot hold.
+ */
+export function structRoundTrip(value: unknown): unknown {
+    if (value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
+    if (Array.isArray(value)) return value.map(structRoundTrip);
+    if (typeof value !== "object") throw new Error("Unexpected struct type.");
+    const copy: Record<string, unknown> = {};
+    const keys: string[] = [];
+    for (const key in value) keys.push(key); // for...in, as Struct.fromJavaScript
+    for (const key of keys.sort()) copy[key] = structRoundTrip((value as Record<string, unknown>)[key]);
+    return copy;
 }
 
 /** Resource options the engine receives that `resources.json` does not carry. */

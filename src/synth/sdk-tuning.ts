@@ -15,10 +15,15 @@ import * as path from "node:path";
  * gets the real thing, just later.
  *
  * 2. Per resource: `runtime/debuggable.js` wraps every promise the SDK makes (several per
- * resource) and stores `new Error().stack` on it, formatted at once, for one purpose: printing
- * where a leaked promise was made when `PULUMI_DEBUG_PROMISE_LEAKS` is set. Unless it is set, we
- * make that capture empty (`Error.stackTraceLimit = 0` for the duration of the call); the leak
- * detection itself (the set of pending promises, the exit check) runs unchanged.
+ * resource, four per output property in `transferProperties`) and stores on it, as three
+ * non-enumerable properties, an id, a context string and `new Error().stack`, for one purpose:
+ * printing where a leaked promise was made when `PULUMI_DEBUG_PROMISE_LEAKS` is set. Unless it is
+ * set, we wrap with none of the three: no stack capture, no context string kept alive, and the
+ * promise keeps its fast shape (three defineProperty calls turn it into a dictionary). The leak
+ * detection itself is unchanged: the same set of pending promises (`leakCandidates`), the same
+ * `.then(...).catch(...)` chain (so every promise settles on the same microtask turn and resources
+ * register in the same order), and the same exit check, which the real function installs on its
+ * first call.
  *
  * 3. Per resource: `Resource` (resource.js) captures the whole call stack of every constructor
  * (`Error.stackTraceLimit = Infinity`, a file URL per frame) and sends it as the request's source
@@ -76,23 +81,32 @@ interface Debuggable {
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const debuggable = require("@pulumi/pulumi/runtime/debuggable") as Debuggable;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runtimeState = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<Promise<unknown>> } };
 
-/** True when promise stacks are skipped (PULUMI_DEBUG_PROMISE_LEAKS unset). */
+/** True when promises are wrapped without their debugging context (PULUMI_DEBUG_PROMISE_LEAKS unset). */
 export const promiseStacksSkipped = !debuggable.debugPromiseLeaks;
 
-if (promiseStacksSkipped && !(debuggable.debuggablePromise as { stackless?: boolean }).stackless) {
-    const original = debuggable.debuggablePromise;
-    const stackless = <T>(p: Promise<T>, ctx: unknown): Promise<T> => {
-        const limit = Error.stackTraceLimit;
-        Error.stackTraceLimit = 0;
-        try {
-            return original(p, ctx);
-        } finally {
-            Error.stackTraceLimit = limit;
-        }
+if (promiseStacksSkipped && !(debuggable.debuggablePromise as { lean?: boolean }).lean) {
+    // The real function's first call installs the exit check for leaked promises: make it once.
+    debuggable.debuggablePromise(Promise.resolve(), "sdk-tuning: install the leak check");
+    /** `debuggablePromise` of @pulumi/pulumi 3.248 (runtime/debuggable.js) minus its three debugging properties. */
+    const lean = <T>(p: Promise<T>): Promise<T> => {
+        const localStore = runtimeState.getStore();
+        localStore.leakCandidates.add(p);
+        return p
+            .then((val) => {
+                localStore.leakCandidates.delete(p);
+                return val;
+            })
+            .catch((err: { promise?: unknown }) => {
+                localStore.leakCandidates.delete(p);
+                err.promise = p;
+                throw err;
+            });
     };
-    (stackless as { stackless?: boolean }).stackless = true;
-    debuggable.debuggablePromise = stackless;
+    (lean as { lean?: boolean }).lean = true;
+    debuggable.debuggablePromise = lean;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -29,16 +29,23 @@ describe("synth/sdk-tuning (offline runs only)", () => {
         assert.ok(loadedForReal.some((f) => f.endsWith("serializeClosure.js")));
     });
 
-    it("keeps promise-leak detection but captures no stack for it", async () => {
+    it("keeps promise-leak detection but attaches no debugging context (id, context, stack) to the promise", async () => {
         let resolve = () => {};
-        const p = debuggable.debuggablePromise(new Promise<void>((r) => (resolve = r)), "test");
-        assert.equal((p as unknown as { _debugStackTrace?: string })._debugStackTrace, undefined);
-        const pending = [...state.getStore().leakCandidates].find((c) => (c as unknown as { _debugCtx?: string })._debugCtx === "test");
-        assert.ok(pending, "the pending promise is a leak candidate");
-        assert.equal((pending as unknown as { _debugStackTrace: string })._debugStackTrace, "Error");
+        const inner = new Promise<void>((r) => (resolve = r));
+        const p = debuggable.debuggablePromise(inner, "test");
+        assert.ok(state.getStore().leakCandidates.has(inner), "the pending promise is a leak candidate");
+        for (const key of ["_debugId", "_debugCtx", "_debugStackTrace"])
+            assert.equal(Object.getOwnPropertyDescriptor(inner, key), undefined, key);
         resolve();
         await p;
-        assert.equal(state.getStore().leakCandidates.has(pending!), false);
+        assert.equal(state.getStore().leakCandidates.has(inner), false);
+    });
+
+    it("rejects as the SDK's wrapper does: the error names its promise, which leaves the leak candidates", async () => {
+        const inner = Promise.reject(new Error("boom"));
+        const p = debuggable.debuggablePromise(inner, "test");
+        await assert.rejects(p, (err: Error & { promise?: unknown }) => err.message === "boom" && err.promise === inner);
+        assert.equal(state.getStore().leakCandidates.has(inner), false);
     });
 
     it("captures no call stack per resource", () => {
