@@ -25,7 +25,8 @@ export interface RegionPrices {
     /** When the figures were read (YYYY-MM). */
     asOf: string;
     source: string;
-    instanceHourly: Record<InstanceType, number>;
+    /** On-demand Linux $/h; a type missing here cannot be used in this region (a config error, rules.ts). */
+    instanceHourly: Partial<Record<InstanceType, number>>;
     eksClusterHourly: number;
     natGatewayHourly: number;
     loadBalancerHourly: number;
@@ -36,7 +37,8 @@ export interface RegionPrices {
 /** Hours in the month the estimate prices (AWS's own convention: 730). */
 export const hoursPerMonth = 730;
 
-const usEast1Instances: Record<InstanceType, number> = {
+/** The types priced in both us-east-1 and (same list prices) us-west-2. */
+const usInstances: Partial<Record<InstanceType, number>> = {
     "t3.large": 0.0832,
     "t3.xlarge": 0.1664,
     "m6i.large": 0.096,
@@ -63,6 +65,35 @@ const usEast1Instances: Record<InstanceType, number> = {
     "g6e.2xlarge": 2.24208,
 };
 
+/**
+ * us-east-1 only: the larger GPU shapes, from Karpenter's generated table (aws/karpenter-provider-aws
+ * pkg/providers/pricing/zz_generated.pricing_aws.go at commit 1d927085, "generated at
+ * 2026-07-20T13:44:30Z for us-east-1"). p5e.48xlarge is not offered in us-east-1 (absent from that
+ * table), so it has no price here and a pool using it is refused. The other four regions do not list
+ * these types here: their prices could not be verified offline, and a pool using one there is a
+ * config error naming the region and type (add the figure from the AWS price list to use it).
+ */
+const usEast1Instances: Partial<Record<InstanceType, number>> = {
+    ...usInstances,
+    "g5.8xlarge": 2.448,
+    "g5.16xlarge": 4.096,
+    "g5.24xlarge": 8.144,
+    "g5.48xlarge": 16.288,
+    "g6.8xlarge": 2.0144,
+    "g6.16xlarge": 3.3968,
+    "g6.24xlarge": 6.6752,
+    "g6.48xlarge": 13.3504,
+    "g6e.4xlarge": 3.00424,
+    "g6e.8xlarge": 4.52856,
+    "g6e.12xlarge": 10.49264,
+    "g6e.16xlarge": 7.57719,
+    "g6e.24xlarge": 15.06559,
+    "g6e.48xlarge": 30.13118,
+    "p4d.24xlarge": 21.957642,
+    "p5.48xlarge": 55.04,
+    "p5en.48xlarge": 63.296,
+};
+
 const pages = "AWS pricing pages (EC2 on-demand Linux, EKS, VPC, ELB, EBS, KMS)";
 
 /** Prices by region code. */
@@ -81,7 +112,7 @@ export const regionPrices: Readonly<Record<string, RegionPrices>> = {
     "us-west-2": {
         asOf: "2026-06",
         source: pages,
-        instanceHourly: usEast1Instances,
+        instanceHourly: usInstances,
         eksClusterHourly: 0.1,
         natGatewayHourly: 0.045,
         loadBalancerHourly: 0.0225,
@@ -216,6 +247,12 @@ export function pricesFor(region: string): RegionPrices {
         );
     }
     return prices;
+}
+
+/** Instance types of `types` without an on-demand price in the region (empty when all are priced). */
+export function unpricedTypes(region: string, types: readonly string[]): string[] {
+    const prices = regionPrices[region]?.instanceHourly as Record<string, number> | undefined;
+    return prices ? types.filter((t) => prices[t] === undefined) : [...types];
 }
 
 /** The hourly price of an instance type in a region, on demand or spot (estimated from the discount table). */
