@@ -73,6 +73,23 @@ const nodePoolRules: Rule = (c) =>
 
 type Pool = ParsedConfig["nodePools"][string];
 
+/**
+ * The `nvidia.com/gpu` a pool can advertise at its cap — the unit `requests.nvidia.com/gpu` quotas
+ * count: physical GPUs (Karpenter: limits.gpus; managed: maxSize × the most GPUs a type has) times
+ * the time-slicing replicas, or times the MIG instances one GPU yields for the profile.
+ */
+export function advertisedGpus(p: Pool): number {
+    if (!p.gpu) return 0;
+    const physical = p.provisioner === "karpenter" ? (p.limits?.gpus ?? 0) : (p.maxSize ?? 0) * Math.max(...p.instanceTypes.map((t) => shapeOf(t).gpus));
+    const s = p.gpuSharing;
+    if (s.mode === "time-slicing") return physical * s.replicas;
+    if (s.mode === "mig") {
+        const model = shapeOf(p.instanceTypes[0]).gpu?.model as keyof typeof migProfiles;
+        return physical * (migProfiles[model]?.[s.profile] ?? 1);
+    }
+    return physical;
+}
+
 /** Managed pools are sized by minSize/maxSize; Karpenter pools by limits (which replace maxSize). */
 function sizeRules(at: string, p: Pool): ConfigProblem[] {
     const out: ConfigProblem[] = [];
@@ -213,9 +230,18 @@ const namespaceRules: Rule = (c) => {
         out.push(problem("namespaces", ofKind("monitoring"), "must define exactly one namespace of kind monitoring"));
     }
     const gpuPools = Object.values(c.nodePools).some((p) => p.gpu);
+    const capacity = Object.values(c.nodePools).reduce((sum, p) => sum + advertisedGpus(p), 0);
     for (const [name, ns] of Object.entries(c.namespaces)) {
         if (ns.quota.gpus > 0 && !gpuPools)
             out.push(problem(`namespaces.${name}.quota.gpus`, ns.quota.gpus, "needs a node pool with gpu: true"));
+        else if (ns.quota.gpus > capacity)
+            out.push(
+                problem(
+                    `namespaces.${name}.quota.gpus`,
+                    ns.quota.gpus,
+                    `exceeds the ${capacity} GPUs the GPU pools can advertise (physical GPUs at the pools' caps × time-slicing replicas or MIG instances)`,
+                ),
+            );
         if (ns.kind === "workload" && ns.podSecurity !== "restricted") {
             out.push(problem(`namespaces.${name}.podSecurity`, ns.podSecurity, "a workload namespace must enforce restricted"));
         }

@@ -2,6 +2,7 @@ import { apiServiceIp, planSubnets } from "../aws/cidr";
 import { PlatformConfig } from "../config";
 import { dataNamespace, dataPorts, minioTenantName, postgresClusterName } from "../addons/data-namespace";
 import { postgresUsesS3 } from "../addons/postgres-backup";
+import { karpenterNamespace, karpenterPodLabels, karpenterPorts } from "../addons/karpenter";
 import { namespacesOfKind } from "./baseline";
 import { objectStoreClientLabel } from "./network-policies";
 import { ClusterView, Endpoint, evaluate, Flow, Labels, Verdict } from "./reachability";
@@ -116,6 +117,9 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         components.minio = pod(dataNamespace, { "v1.min.io/tenant": minioTenantName, "v1.min.io/pool": "pool-0" }, "MinIO server");
         components["minio-s3"] = service(dataNamespace, "minio", { "v1.min.io/tenant": minioTenantName }, "MinIO's S3 Service");
     }
+    // Karpenter (issue 19): chart 1.14.1 has no admission webhooks (CEL validation in its CRDs), so nothing calls in but Prometheus.
+    const karpenter = Object.values(config.nodePools).some((p) => p.provisioner === "karpenter");
+    if (karpenter) components.karpenter = pod(karpenterNamespace, karpenterPodLabels, "Karpenter controller");
     for (const ns of namespacesOfKind(config, "monitoring")) {
         components.prometheus = pod(ns, app("prometheus"), "Prometheus");
         components.grafana = pod(ns, app("grafana"), "Grafana");
@@ -145,6 +149,7 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         "argocd-server",
         "argocd-controller",
         ...(minio ? ["minio-operator"] : []),
+        ...(karpenter ? ["karpenter"] : []),
         ...["prometheus", "prometheus-operator", "grafana"].filter((id) => id in components),
     ];
     const clients = [...workloads.map((ns) => `app@${ns}`), ...mlops.map((ns) => `mlflow@${ns}`)];
@@ -156,6 +161,7 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         ["postgres", dataPorts.postgresMetrics],
         ["argocd-controller", 8082],
         ...(minio ? ([["minio", dataPorts.minio]] as [string, number][]) : []),
+        ...(karpenter ? ([["karpenter", karpenterPorts.metrics]] as [string, number][]) : []),
         ...workloads.map((ns): [string, number] => [`app@${ns}`, 8080]),
     ];
 
@@ -171,6 +177,12 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         ...(minio ? [flow("minio-operator", "minio-s3", dataPorts.minio, "creates buckets and users")] : []),
         ...(backups
             ? [flow("postgres", "s3", 443, "base backups and WAL"), flow("postgres", "pod-identity-agent", 80, "backup credentials")]
+            : []),
+        ...(karpenter
+            ? [
+                  flow("karpenter", "pod-identity-agent", 80, "controller credentials (Pod Identity)"),
+                  flow("karpenter", "internet", 443, "EC2, SQS, SSM, pricing, EKS and STS APIs (no VPC endpoints)"),
+              ]
             : []),
         ...s3Clients.flatMap((id) => [flow(id, "s3", 443, "object store (kind s3)"), flow(id, "pod-identity-agent", 80, "S3 credentials")]),
         ...workloads.map((ns) => flow("public-alb", `app@${ns}`, 8080, "a workload's ingress (IP targets)")),
@@ -197,6 +209,7 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         flow(id, "cert-manager", 9402, "reads an operator's metrics"),
         flow(id, "cnpg-operator", 8080, "reads an operator's metrics"),
         flow(id, "postgres", dataPorts.postgresStatus, "reaches the instance manager"),
+        ...(karpenter ? [flow(id, "karpenter", karpenterPorts.metrics, "reads an operator's metrics")] : []),
     ]);
     const leaks = closed
         ? clients.flatMap((id) => [

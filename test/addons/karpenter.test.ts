@@ -151,8 +151,20 @@ describe("addons/karpenter (issue 19)", function () {
         it("a Karpenter GPU pool without the taint (must fail)", () => refused((c) => (c.nodePools.gpu.taints = []), /nodePools.gpu.taints.*must carry the taint nvidia.com\/gpu=true:NoSchedule/));
         it("a type without a price in the region (p5e.48xlarge in us-east-1)", () => refused((c) => (c.nodePools.gpu.instanceTypes = ["p5e.48xlarge"]), /no on-demand price in us-east-1/));
         it("a MIG profile the GPU does not have", () => refused((c) => ((c.nodePools.gpu.instanceTypes = ["p5.48xlarge"]), (c.nodePools.gpu.gpuSharing = { mode: "mig", profile: "1g.5gb" })), /is not a MIG profile of the H100/));
-        it("maxSize on a Karpenter pool, and a Karpenter GPU pool without limits.gpus", () =>
-            refused((c) => ((c.nodePools.gpu.maxSize = 4), delete c.nodePools.gpu.limits), /limits.gpus = undefined: is required for a Karpenter GPU pool/));
+        it("maxSize on a Karpenter pool, and a Karpenter GPU pool without limits.gpus", async () => {
+            await refused((c) => (c.nodePools.gpu.maxSize = 4), /gpu.maxSize = 4: a Karpenter pool is capped by limits/);
+            await refused((c) => delete c.nodePools.gpu.limits, /limits.gpus = \(not set\): is required for a Karpenter GPU pool/);
+        });
+        it("a namespace GPU quota above what the pools can ever advertise (time-slicing counts replicas × GPUs)", async () => {
+            await refused((c) => (c.namespaces["platform-prod"].quota.gpus = 5), /quota.gpus = 5: exceeds the 4 GPUs the GPU pools can advertise/);
+            const { resources } = await runStack("prod", {
+                overrides: editConfig("prod", (c) => {
+                    c.nodePools.gpu.gpuSharing = { mode: "time-slicing", replicas: 4 };
+                    c.namespaces["platform-prod"].quota.gpus = 16;
+                }),
+            });
+            assert.ok(resources.length > 0, "16 = 4 GPUs × 4 replicas is within capacity");
+        });
     });
 
     it("keeps the catalog consistent: every GPU type has its GPU facts, MIG only on A100/H100/H200, EFA types match the EFA chart's list", () => {
