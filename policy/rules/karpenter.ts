@@ -27,7 +27,8 @@ export const karpenterRules: PlatformPolicy[] = [
             const limitsGpu = props.spec?.limits?.["nvidia.com/gpu"] !== undefined;
             if (!types.some((t) => gpuTypes.test(String(t))) && !limitsGpu) return;
             const tainted = list(spec.taints).some((t) => t?.key === "nvidia.com/gpu" && t?.value === "true" && t?.effect === "NoSchedule");
-            if (!tainted) report("GPU NodePool lacks the taint nvidia.com/gpu=true:NoSchedule: any pod could land on (and hold) a GPU node.");
+            if (!tainted)
+                report("GPU NodePool lacks the taint nvidia.com/gpu=true:NoSchedule: any pod could land on (and hold) a GPU node.");
         },
     }),
     resourceRule({
@@ -62,12 +63,14 @@ export const karpenterRules: PlatformPolicy[] = [
                 if (m.ebs.encrypted !== true) report(`EC2NodeClass volume ${m.deviceName ?? ""} is not encrypted.`);
                 if (m.ebs.volumeType !== "gp3") report(`EC2NodeClass volume ${m.deviceName ?? ""} is not gp3.`);
             }
-            if (spec.associatePublicIPAddress !== false) report("EC2NodeClass may give nodes a public IP: set associatePublicIPAddress: false.");
+            if (spec.associatePublicIPAddress !== false)
+                report("EC2NodeClass may give nodes a public IP: set associatePublicIPAddress: false.");
             if (list(spec.subnetSelectorTerms).some((t) => t?.id === undefined))
                 report("EC2NodeClass selects subnets by tag: select the private subnets by ID.");
             if (list(spec.amiSelectorTerms).some((t) => /@latest$/.test(String(t?.alias ?? ""))))
                 report("EC2NodeClass AMI alias is @latest: every AMI release would roll all nodes; pin a version.");
-            if (spec.userData !== undefined) report("EC2NodeClass sets userData: no SSH keys or bootstrap changes outside the program's review.");
+            if (spec.userData !== undefined)
+                report("EC2NodeClass sets userData: no SSH keys or bootstrap changes outside the program's review.");
         },
     }),
 ];

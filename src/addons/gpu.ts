@@ -24,17 +24,32 @@ const onGpuNodes = {
  * entry (no sharing) serves every other GPU node. The GPUs are cut into the MIG profile by NVIDIA's
  * mig-manager through the node label `nvidia.com/mig.config: all-<profile>` (not installed here).
  */
-export function devicePluginConfig(config: Pick<PlatformConfig, "nodePools">): { map: Record<string, string>; default: string } | undefined {
+export function devicePluginConfig(
+    config: Pick<PlatformConfig, "nodePools">,
+): { map: Record<string, string>; default: string } | undefined {
     const sharing = Object.entries(config.nodePools).filter(([, p]) => p.gpu && p.gpuSharing.mode !== "off");
     if (sharing.length === 0) return undefined;
     const file = (flags: Record<string, unknown>, sharingBlock?: Record<string, unknown>) =>
-        JSON.stringify({ version: "v1", flags: { migStrategy: "none", failOnInitError: true, ...flags }, ...(sharingBlock ? { sharing: sharingBlock } : {}) });
+        JSON.stringify({
+            version: "v1",
+            flags: { migStrategy: "none", failOnInitError: true, ...flags },
+            ...(sharingBlock ? { sharing: sharingBlock } : {}),
+        });
     const map: Record<string, string> = { default: file({}) };
     for (const [name, p] of sharing) {
         const s = p.gpuSharing;
         map[name] =
             s.mode === "time-slicing"
-                ? file({}, { timeSlicing: { renameByDefault: false, failRequestsGreaterThanOne: true, resources: [{ name: "nvidia.com/gpu", replicas: s.replicas }] } })
+                ? file(
+                      {},
+                      {
+                          timeSlicing: {
+                              renameByDefault: false,
+                              failRequestsGreaterThanOne: true,
+                              resources: [{ name: "nvidia.com/gpu", replicas: s.replicas }],
+                          },
+                      },
+                  )
                 : file({ migStrategy: "single" });
     }
     return { map, default: "default" };

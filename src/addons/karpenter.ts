@@ -59,7 +59,11 @@ export function ec2NodeClassSpec(name: string, pool: NodePoolConfig, facts: Karp
                   networkInterfaces: [
                       { networkCardIndex: 0, deviceIndex: 0, interfaceType: "interface" },
                       { networkCardIndex: 0, deviceIndex: 1, interfaceType: "efa-only" },
-                      ...Array.from({ length: cards - 1 }, (_, i) => ({ networkCardIndex: i + 1, deviceIndex: 0, interfaceType: "efa-only" })),
+                      ...Array.from({ length: cards - 1 }, (_, i) => ({
+                          networkCardIndex: i + 1,
+                          deviceIndex: 0,
+                          interfaceType: "efa-only",
+                      })),
                   ],
               }
             : {}),
@@ -75,7 +79,12 @@ export function ec2NodeClassSpec(name: string, pool: NodePoolConfig, facts: Karp
  * disruption budget and node expiry.
  */
 export function nodePoolSpec(name: string, pool: NodePoolConfig, zones: readonly string[]): Record<string, unknown> {
-    const d = pool.disruption ?? { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: "0s", expireAfter: "720h", budgetNodes: "10%" };
+    const d = pool.disruption ?? {
+        consolidationPolicy: "WhenEmptyOrUnderutilized",
+        consolidateAfter: "0s",
+        expireAfter: "720h",
+        budgetNodes: "10%",
+    };
     const limits: Record<string, string> = {};
     if (pool.limits?.gpus !== undefined) limits["nvidia.com/gpu"] = String(pool.limits.gpus);
     if (pool.limits?.vcpus !== undefined) limits.cpu = String(pool.limits.vcpus);
@@ -94,7 +103,11 @@ export function nodePoolSpec(name: string, pool: NodePoolConfig, zones: readonly
             },
         },
         limits,
-        disruption: { consolidationPolicy: d.consolidationPolicy, consolidateAfter: d.consolidateAfter, budgets: [{ nodes: d.budgetNodes }] },
+        disruption: {
+            consolidationPolicy: d.consolidationPolicy,
+            consolidateAfter: d.consolidateAfter,
+            budgets: [{ nodes: d.budgetNodes }],
+        },
     };
 }
 

@@ -68,6 +68,7 @@ export const platformServiceNamespaces = [
     "argocd",
     "cert-manager",
     "cnpg-system",
+    "karpenter",
     "minio-operator",
     "platform-data",
     "sealed-secrets",

@@ -1,5 +1,14 @@
 import { overlaps, parseCidr } from "../aws/cidr";
-import { efaInterfaces, gpuInstanceFamilies, gpuTaint, isGpuInstanceType, instanceFamily, isMigCapable, migProfiles, shapeOf } from "./catalog";
+import {
+    efaInterfaces,
+    gpuInstanceFamilies,
+    gpuTaint,
+    isGpuInstanceType,
+    instanceFamily,
+    isMigCapable,
+    migProfiles,
+    shapeOf,
+} from "./catalog";
 import { spotDiscount, unpricedTypes } from "./prices";
 import { limitRules } from "./rules-limits";
 import { ParsedConfig, Tier } from "./schema";
@@ -65,7 +74,9 @@ const nodePoolRules: Rule = (c) =>
         }
         const noSpot = [...new Set(p.instanceTypes.map(instanceFamily))].filter((f) => spotDiscount.byFamily[f] === undefined);
         if (p.capacityType === "SPOT" && noSpot.length > 0) {
-            out.push(problem(`${at}.capacityType`, "SPOT", `no spot discount for ${noSpot.join(", ")} (src/config/prices.ts spotDiscount)`));
+            out.push(
+                problem(`${at}.capacityType`, "SPOT", `no spot discount for ${noSpot.join(", ")} (src/config/prices.ts spotDiscount)`),
+            );
         }
         out.push(...sharingRules(at, p), ...efaRules(at, p));
         return out;
@@ -80,7 +91,8 @@ type Pool = ParsedConfig["nodePools"][string];
  */
 export function advertisedGpus(p: Pool): number {
     if (!p.gpu) return 0;
-    const physical = p.provisioner === "karpenter" ? (p.limits?.gpus ?? 0) : (p.maxSize ?? 0) * Math.max(...p.instanceTypes.map((t) => shapeOf(t).gpus));
+    const physical =
+        p.provisioner === "karpenter" ? (p.limits?.gpus ?? 0) : (p.maxSize ?? 0) * Math.max(...p.instanceTypes.map((t) => shapeOf(t).gpus));
     const s = p.gpuSharing;
     if (s.mode === "time-slicing") return physical * s.replicas;
     if (s.mode === "mig") {
@@ -120,7 +132,13 @@ function sizeRules(at: string, p: Pool): ConfigProblem[] {
     const smallest = Math.min(...p.instanceTypes.map((t) => (p.gpu ? shapeOf(t).gpus : shapeOf(t).vcpu)));
     const cap = p.gpu ? p.limits?.gpus : p.limits?.vcpus;
     if (cap !== undefined && cap < smallest) {
-        out.push(problem(`${at}.limits.${p.gpu ? "gpus" : "vcpus"}`, cap, `is below one node of the smallest type (${smallest}): no node could ever start`));
+        out.push(
+            problem(
+                `${at}.limits.${p.gpu ? "gpus" : "vcpus"}`,
+                cap,
+                `is below one node of the smallest type (${smallest}): no node could ever start`,
+            ),
+        );
     }
     return out;
 }
@@ -139,7 +157,11 @@ function sharingRules(at: string, p: Pool): ConfigProblem[] {
     return models
         .filter((m) => migProfiles[m]?.[s.profile] === undefined)
         .map((m) =>
-            problem(`${at}.gpuSharing.profile`, s.profile, `is not a MIG profile of the ${m} (${Object.keys(migProfiles[m] ?? {}).join(", ")})`),
+            problem(
+                `${at}.gpuSharing.profile`,
+                s.profile,
+                `is not a MIG profile of the ${m} (${Object.keys(migProfiles[m] ?? {}).join(", ")})`,
+            ),
         );
 }
 
@@ -147,7 +169,15 @@ function sharingRules(at: string, p: Pool): ConfigProblem[] {
 function efaRules(at: string, p: Pool): ConfigProblem[] {
     if (!p.efa) return [];
     const without = p.instanceTypes.filter((t) => efaInterfaces(t) === 0);
-    return without.length > 0 ? [problem(`${at}.efa`, true, `${without.join(", ")} ${without.length > 1 ? "have" : "has"} no EFA (AWS EC2 user guide, EFA supported instance types)`)] : [];
+    return without.length > 0
+        ? [
+              problem(
+                  `${at}.efa`,
+                  true,
+                  `${without.join(", ")} ${without.length > 1 ? "have" : "has"} no EFA (AWS EC2 user guide, EFA supported instance types)`,
+              ),
+          ]
+        : [];
 }
 
 /** The pools platform services are placed on by name: controllers on `system`, PostgreSQL and MinIO on `data`. */

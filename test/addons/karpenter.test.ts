@@ -54,9 +54,19 @@ describe("addons/karpenter (issue 19)", function () {
             const { resources } = await successfulRun(stack);
             const karpenterPools = Object.entries(config.nodePools).filter(([, p]) => p.provisioner === "karpenter");
             assert.ok(karpenterPools.length > 0, "gpu and compute are Karpenter's by default");
-            assert.deepEqual(nodePools(resources).map((r) => (r.inputs.metadata as Json).name).sort(), karpenterPools.map(([n]) => n).sort());
+            assert.deepEqual(
+                nodePools(resources)
+                    .map((r) => (r.inputs.metadata as Json).name)
+                    .sort(),
+                karpenterPools.map(([n]) => n).sort(),
+            );
             const groups = ofType(resources, "aws:eks/nodeGroup:NodeGroup").map((g) => g.name.replace(/^nodes-/, ""));
-            assert.deepEqual(groups.sort(), Object.keys(config.nodePools).filter((n) => config.nodePools[n].provisioner === "managed").sort());
+            assert.deepEqual(
+                groups.sort(),
+                Object.keys(config.nodePools)
+                    .filter((n) => config.nodePools[n].provisioner === "managed")
+                    .sort(),
+            );
             for (const [name, pool] of karpenterPools) {
                 const np = named(nodePools(resources), name);
                 const nc = named(nodeClasses(resources), name);
@@ -118,7 +128,8 @@ describe("addons/karpenter (issue 19)", function () {
         });
         const actions = doc.Statement.flatMap((s) => [s.Action ?? []].flat()) as string[];
         const services = new Set(actions.map((a) => a.split(":")[0]));
-        for (const service of services) assert.ok((boundaryServices as readonly string[]).includes(service), `${service} outside the boundary`);
+        for (const service of services)
+            assert.ok((boundaryServices as readonly string[]).includes(service), `${service} outside the boundary`);
         const launch = doc.Statement.find((s) => s.Sid === "AllowScopedEC2InstanceActionsWithTags")!;
         assert.deepEqual((launch.Condition as Json).StringEquals["aws:RequestTag/kubernetes.io/cluster/ml-platform-prod"], "owned");
         const pass = doc.Statement.find((s) => s.Sid === "AllowPassingInstanceRole")!;
@@ -131,7 +142,9 @@ describe("addons/karpenter (issue 19)", function () {
         const cost = estimateCost(resources);
         const gpu = cost.lines.find((l) => l.item.startsWith("node pool gpu"))!;
         const prices = regionPrices[config.region].instanceHourly as Record<string, number>;
-        const dearest = [...config.nodePools.gpu.instanceTypes].sort((a, b) => prices[a] / shapeOf(a).gpus - prices[b] / shapeOf(b).gpus).pop()!;
+        const dearest = [...config.nodePools.gpu.instanceTypes]
+            .sort((a, b) => prices[a] / shapeOf(a).gpus - prices[b] / shapeOf(b).gpus)
+            .pop()!;
         const nodes = Math.floor(config.nodePools.gpu.limits!.gpus! / shapeOf(dearest).gpus);
         assert.equal(gpu.min, 0);
         assert.equal(gpu.max, Math.round(nodes * (prices[dearest] * 730 + config.nodePools.gpu.diskSizeGiB * 0.08) * 100) / 100);
@@ -146,17 +159,37 @@ describe("addons/karpenter (issue 19)", function () {
                 problems.join("\n"),
             );
         };
-        it("MIG on g5 (must fail)", () => refused((c) => (c.nodePools.gpu.gpuSharing = { mode: "mig", profile: "1g.10gb" }), /gpuSharing.mode = "?mig"?: g5.xlarge, g5.2xlarge cannot do MIG/));
-        it("EFA on g6.xlarge (must fail)", () => refused((c) => ((c.nodePools.gpu.instanceTypes = ["g6.xlarge"]), (c.nodePools.gpu.efa = true)), /efa = true: g6.xlarge has no EFA/));
-        it("a Karpenter GPU pool without the taint (must fail)", () => refused((c) => (c.nodePools.gpu.taints = []), /nodePools.gpu.taints.*must carry the taint nvidia.com\/gpu=true:NoSchedule/));
-        it("a type without a price in the region (p5e.48xlarge in us-east-1)", () => refused((c) => (c.nodePools.gpu.instanceTypes = ["p5e.48xlarge"]), /no on-demand price in us-east-1/));
-        it("a MIG profile the GPU does not have", () => refused((c) => ((c.nodePools.gpu.instanceTypes = ["p5.48xlarge"]), (c.nodePools.gpu.gpuSharing = { mode: "mig", profile: "1g.5gb" })), /is not a MIG profile of the H100/));
+        it("MIG on g5 (must fail)", () =>
+            refused(
+                (c) => (c.nodePools.gpu.gpuSharing = { mode: "mig", profile: "1g.10gb" }),
+                /gpuSharing.mode = "?mig"?: g5.xlarge, g5.2xlarge cannot do MIG/,
+            ));
+        it("EFA on g6.xlarge (must fail)", () =>
+            refused(
+                (c) => ((c.nodePools.gpu.instanceTypes = ["g6.xlarge"]), (c.nodePools.gpu.efa = true)),
+                /efa = true: g6.xlarge has no EFA/,
+            ));
+        it("a Karpenter GPU pool without the taint (must fail)", () =>
+            refused((c) => (c.nodePools.gpu.taints = []), /nodePools.gpu.taints.*must carry the taint nvidia.com\/gpu=true:NoSchedule/));
+        it("a type without a price in the region (p5e.48xlarge in us-east-1)", () =>
+            refused((c) => (c.nodePools.gpu.instanceTypes = ["p5e.48xlarge"]), /no on-demand price in us-east-1/));
+        it("a MIG profile the GPU does not have", () =>
+            refused(
+                (c) => (
+                    (c.nodePools.gpu.instanceTypes = ["p5.48xlarge"]),
+                    (c.nodePools.gpu.gpuSharing = { mode: "mig", profile: "1g.5gb" })
+                ),
+                /is not a MIG profile of the H100/,
+            ));
         it("maxSize on a Karpenter pool, and a Karpenter GPU pool without limits.gpus", async () => {
             await refused((c) => (c.nodePools.gpu.maxSize = 4), /gpu.maxSize = 4: a Karpenter pool is capped by limits/);
             await refused((c) => delete c.nodePools.gpu.limits, /limits.gpus = \(not set\): is required for a Karpenter GPU pool/);
         });
         it("a namespace GPU quota above what the pools can ever advertise (time-slicing counts replicas × GPUs)", async () => {
-            await refused((c) => (c.namespaces["platform-prod"].quota.gpus = 5), /quota.gpus = 5: exceeds the 4 GPUs the GPU pools can advertise/);
+            await refused(
+                (c) => (c.namespaces["platform-prod"].quota.gpus = 5),
+                /quota.gpus = 5: exceeds the 4 GPUs the GPU pools can advertise/,
+            );
             const { resources } = await runStack("prod", {
                 overrides: editConfig("prod", (c) => {
                     c.nodePools.gpu.gpuSharing = { mode: "time-slicing", replicas: 4 };
@@ -241,7 +274,10 @@ describe("addons/karpenter (issue 19)", function () {
         const config = platformConfig("prod");
         assert.equal(devicePluginConfig(config), undefined);
         const shared = {
-            nodePools: { ...config.nodePools, gpu: { ...config.nodePools.gpu, gpuSharing: { mode: "time-slicing" as const, replicas: 3 } } },
+            nodePools: {
+                ...config.nodePools,
+                gpu: { ...config.nodePools.gpu, gpuSharing: { mode: "time-slicing" as const, replicas: 3 } },
+            },
         };
         assert.deepEqual(Object.keys(devicePluginConfig(shared)!.map), ["default", "gpu"]);
     });

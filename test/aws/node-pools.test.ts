@@ -39,7 +39,11 @@ describe("aws/node-pools", () => {
             const { resources } = await successfulRun(stack);
             const groups = ofType(resources, "aws:eks/nodeGroup:NodeGroup");
             const managed = Object.values(platformConfig(stack).nodePools).filter((p) => p.provisioner === "managed");
-            assert.equal(groups.length, managed.length, "managed pools only: Karpenter pools are NodePools (test/addons/karpenter.test.ts)");
+            assert.equal(
+                groups.length,
+                managed.length,
+                "managed pools only: Karpenter pools are NodePools (test/addons/karpenter.test.ts)",
+            );
             const privateSubnets = ofType(resources, "aws:ec2/subnet:Subnet")
                 .filter((s) => s.name.startsWith("network-private-"))
                 .map((s) => `${s.name}-id`);
@@ -128,6 +132,8 @@ describe("aws/node-pools", () => {
 /** prod's gpu pool turned back into a managed node group of at most 4 nodes. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function managedGpu(c: Record<string, any>): void {
-    const { limits: _limits, disruption: _disruption, ...rest } = c.nodePools.gpu;
-    c.nodePools.gpu = { ...rest, provisioner: "managed", minSize: 0, maxSize: 4 };
+    const gpu = { ...c.nodePools.gpu, provisioner: "managed", minSize: 0, maxSize: 4 };
+    delete gpu.limits;
+    delete gpu.disruption;
+    c.nodePools.gpu = gpu;
 }

@@ -258,7 +258,10 @@ export const awsNodeCases: RuleCases = {
                 title: "unencrypted root volume",
                 resources: [
                     fixture(ec2NodeClass, "karpenter-nodeclass-gpu", {
-                        spec: { ...gpuNodeClass(), blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeType: "gp3", encrypted: false } }] },
+                        spec: {
+                            ...gpuNodeClass(),
+                            blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeType: "gp3", encrypted: false } }],
+                        },
                     }),
                 ],
                 message: /not encrypted/,
@@ -266,7 +269,9 @@ export const awsNodeCases: RuleCases = {
             {
                 title: "the latest AMI alias",
                 resources: [
-                    fixture(ec2NodeClass, "karpenter-nodeclass-gpu", { spec: { ...gpuNodeClass(), amiSelectorTerms: [{ alias: "al2023@latest" }] } }),
+                    fixture(ec2NodeClass, "karpenter-nodeclass-gpu", {
+                        spec: { ...gpuNodeClass(), amiSelectorTerms: [{ alias: "al2023@latest" }] },
+                    }),
                 ],
                 message: /pin a version/,
             },
@@ -286,6 +291,12 @@ function gpuNodePool(change: { taints?: never[] } = {}) {
 
 function gpuNodeClass() {
     const { pool } = prodGpuPool();
-    const facts = { nodeRoleName: "r", privateSubnetIds: ["subnet-1"], clusterSecurityGroupId: "sg-1", namePrefix: "ml-platform-prod", tags: {} };
+    const facts = {
+        nodeRoleName: "r",
+        privateSubnetIds: ["subnet-1"],
+        clusterSecurityGroupId: "sg-1",
+        namePrefix: "ml-platform-prod",
+        tags: {},
+    };
     return ec2NodeClassSpec("gpu", pool, facts);
 }
