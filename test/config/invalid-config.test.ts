@@ -60,7 +60,9 @@ const cases: Case[] = [
         title: "a node count on a Karpenter pool (issue 19: its cap is limits)",
         stack: "staging",
         edit: (v) => (v.nodePools.compute.desiredSize = 11),
-        problems: ["ml-platform:nodePools.compute.desiredSize = 11: a Karpenter pool is capped by limits (gpus, vcpus), not by node counts"],
+        problems: [
+            "ml-platform:nodePools.compute.desiredSize = 11: a Karpenter pool is capped by limits (gpus, vcpus), not by node counts",
+        ],
     },
     {
         title: "a stack without the data pool the stateful services are placed on",
