@@ -90,7 +90,11 @@ const cases: Case[] = [
     },
     {
         change: "lower gpu maxSize below what the autoscaler may run",
-        edit: (c) => (c.nodePools.gpu.maxSize = pools.gpu.maxSize - 1),
+        edit: (c) => {
+            c.nodePools.gpu.maxSize = pools.gpu.maxSize - 1;
+            // Namespace GPU quotas may not exceed what the pools can advertise (config rule, issue 19).
+            for (const ns of Object.values(c.namespaces) as Values[]) ns.quota.gpus = Math.min(ns.quota.gpus ?? 0, pools.gpu.maxSize - 1);
+        },
         verdict: 2,
         ops: { "nodes-gpu": "update" },
         refused: ["nodes-gpu"],
