@@ -4,7 +4,8 @@ import { applyPermissionsBoundary } from "./aws/permissions-boundary";
 import { Cluster } from "./aws/cluster";
 import { ClusterAddons } from "./aws/cluster-addons";
 import { Network } from "./aws/network";
-import { NodePools } from "./aws/node-pools";
+import { KarpenterInfra } from "./aws/karpenter";
+import { NodePools, poolsOf } from "./aws/node-pools";
 import { Registries } from "./aws/registries";
 import { argocd, argocdUrl } from "./addons/argocd";
 import { argoRollouts } from "./addons/argo-rollouts";
@@ -12,7 +13,8 @@ import { servingAddon } from "./addons/serving";
 import { certManager } from "./addons/cert-manager";
 import { clusterAutoscaler } from "./addons/cluster-autoscaler";
 import { PlatformServices } from "./addons/contract";
-import { dcgmExporter, nvidiaDevicePlugin } from "./addons/gpu";
+import { awsEfaDevicePlugin, dcgmExporter, nvidiaDevicePlugin } from "./addons/gpu";
+import { karpenter } from "./addons/karpenter";
 import { loadBalancerController } from "./addons/load-balancer-controller";
 import { keda } from "./addons/keda";
 import { metricsServer } from "./addons/metrics-server";
@@ -54,6 +56,17 @@ const nodePools = new NodePools("nodes", {
     privateSubnetIds: network.privateSubnetIds,
     dependsOn: cluster.networkAddons,
 });
+// Pools with provisioner karpenter: its node role, access entry, interruption queue (and EFA group).
+const karpenterPools = Object.keys(poolsOf(config.nodePools, "karpenter")).length > 0;
+const karpenterInfra = karpenterPools
+    ? new KarpenterInfra("karpenter", {
+          ctx,
+          pools: config.nodePools,
+          clusterName: cluster.name,
+          vpcId: network.vpcId,
+          dependsOn: cluster.networkAddons,
+      })
+    : undefined;
 const addons = new ClusterAddons("addons", { ctx, cluster, nodeGroups: Object.values(nodePools.nodeGroups) });
 const registries = new Registries("registries", { ctx, registries: config.registries });
 const ci = new CiRoles("ci", {
@@ -83,6 +96,7 @@ const secrets = secretsPath(config.secrets.mode, sealedSecrets);
 
 // Platform services in the order their typed dependencies give; GPU plumbing only where a GPU pool exists.
 const hasGpuPool = Object.values(config.nodePools).some((p) => p.gpu);
+const hasEfaPool = Object.values(config.nodePools).some((p) => p.efa);
 new PlatformServices("services", {
     context: {
         config,
@@ -99,8 +113,10 @@ new PlatformServices("services", {
     },
     addons: [
         clusterAutoscaler,
+        ...(karpenterInfra ? [karpenter(karpenterInfra, network.privateSubnetIds)] : []),
         loadBalancerController,
         ...(hasGpuPool ? [nvidiaDevicePlugin, dcgmExporter] : []),
+        ...(hasEfaPool ? [awsEfaDevicePlugin] : []),
         certManager,
         dataServicesNamespace,
         objectStore,
@@ -128,7 +144,7 @@ export = stackOutputs({
     nodePools: Object.fromEntries(
         Object.entries(config.nodePools).map(([name, p]) => [
             name,
-            { instanceTypes: p.instanceTypes, minSize: p.minSize, maxSize: p.maxSize, gpu: p.gpu },
+            { instanceTypes: p.instanceTypes, provisioner: p.provisioner, minSize: p.minSize ?? 0, maxSize: p.maxSize ?? 0, gpu: p.gpu },
         ]),
     ),
     registryUrls: registries.urls,

@@ -23,7 +23,12 @@ export const outputContract = {
     clusterEndpoint: { type: "string", secret: false, description: "Kubernetes API endpoint URL." },
     kubeconfig: { type: "string", secret: true, description: "Kubeconfig that authenticates with `aws eks get-token`." },
     oidcProviderArn: { type: "string", secret: false, description: "IAM OIDC provider of the cluster (IRSA)." },
-    nodePools: { type: "object", secret: false, description: "Node pools: name → { instanceTypes, minSize, maxSize, gpu }." },
+    nodePools: {
+        type: "object",
+        secret: false,
+        description:
+            "Node pools: name → { instanceTypes, provisioner, minSize, maxSize, gpu } (Karpenter pools: 0, 0; their cap is limits).",
+    },
     registryUrls: { type: "object", secret: false, description: "ECR repositories: name → repository URL." },
     ciPreviewRoleArn: { type: "string", secret: false, description: "IAM role GitHub Actions assumes for `pulumi preview` (read-only)." },
     ciDriftRoleArn: {

@@ -12,6 +12,7 @@ import {
     resourceRule,
     stackRule,
 } from "./common";
+import { karpenterRules } from "./karpenter";
 
 /** Network and worker nodes: private subnets, no SSH, IMDSv2, encrypted volumes (SECURITY.md 4, 5, 7). */
 
@@ -257,4 +258,5 @@ export const awsNodeRules: PlatformPolicy[] = [
             }
         },
     }),
+    ...karpenterRules,
 ];

@@ -43,6 +43,10 @@ const clusterScopedKinds = new Set([
     "PriorityClass",
     "RuntimeClass",
     "CustomResourceDefinition",
+    // Karpenter (karpenter.sh_nodepools.yaml, karpenter.k8s.aws_ec2nodeclasses.yaml v1.14.1: scope Cluster).
+    "NodePool",
+    "EC2NodeClass",
+    "NodeClaim",
     "APIService",
     "MutatingWebhookConfiguration",
     "ValidatingWebhookConfiguration",

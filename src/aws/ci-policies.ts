@@ -155,6 +155,16 @@ export function deployStatements(s: CiScope): Statement[] {
         },
         { Sid: "Cluster", Effect: "Allow", Action: "eks:*", Resource: [arns.cluster(s), arns.clusterParts(s)] },
         {
+            // Karpenter's interruption queue and the EventBridge rules that feed it (src/aws/karpenter.ts).
+            Sid: "InterruptionQueue",
+            Effect: "Allow",
+            Action: ["sqs:*", "events:*"],
+            Resource: [
+                `arn:${s.partition}:sqs:${s.region}:${s.accountId}:${s.prefix}-*`,
+                `arn:${s.partition}:events:${s.region}:${s.accountId}:rule/${s.prefix}-*`,
+            ],
+        },
+        {
             Sid: "ClusterReads",
             Effect: "Allow",
             Action: [

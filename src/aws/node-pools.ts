@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { amiTypes, instanceTypes, NodePoolConfig, PlatformConfig } from "../config";
+import { amiTypes, NodePoolConfig, PlatformConfig } from "../config";
+import { shapeOf } from "../config/catalog";
 import { AwsContext } from "./context";
 import { managedPolicyArn, serviceTrust } from "./iam";
 
@@ -23,10 +24,47 @@ const templateTagPrefix = "k8s.io/cluster-autoscaler/node-template";
 /** Kubernetes taint effects as the EKS API spells them. */
 const eksTaintEffect = { NoSchedule: "NO_SCHEDULE", PreferNoSchedule: "PREFER_NO_SCHEDULE", NoExecute: "NO_EXECUTE" } as const;
 
-/** Labels of a pool's nodes: its own, the pool label, and for GPU pools the GPU marker. */
-export function poolLabels(name: string, pool: NodePoolConfig): Record<string, string> {
-    return { ...pool.labels, [poolLabel]: name, ...(pool.gpu ? { "nvidia.com/gpu.present": "true" } : {}) };
+/**
+ * cluster-autoscaler's AWS provider treats a node carrying this label as a GPU node whose GPUs are
+ * not yet advertised, so it does not start another node for the same pending pod
+ * (kubernetes/autoscaler cluster-autoscaler/cloudprovider/aws/README.md, "GPU Node Groups";
+ * kubernetes/autoscaler#1949, #3164). The value names the GPU model.
+ */
+export const acceleratorLabel = "k8s.amazonaws.com/accelerator";
+
+/** The pools of a config that a provisioner owns: `managed` (node groups) or `karpenter` (NodePools). */
+export function poolsOf(pools: PlatformConfig["nodePools"], provisioner: NodePoolConfig["provisioner"]): PlatformConfig["nodePools"] {
+    return Object.fromEntries(Object.entries(pools).filter(([, p]) => p.provisioner === provisioner));
 }
+
+/** The accelerator label's value for a GPU pool: `nvidia-<model>` of its first type, lower case (e.g. nvidia-a10g). */
+export function acceleratorOf(pool: NodePoolConfig): string | undefined {
+    const model = pool.gpu ? shapeOf(pool.instanceTypes[0]).gpu?.model : undefined;
+    return model ? `nvidia-${model.toLowerCase()}` : undefined;
+}
+
+/**
+ * Labels of a pool's nodes: its own, the pool label, for GPU pools the GPU marker and the
+ * accelerator label, and the device plugin's config label when the pool shares its GPUs.
+ */
+export function poolLabels(name: string, pool: NodePoolConfig): Record<string, string> {
+    const accelerator = acceleratorOf(pool);
+    return {
+        ...pool.labels,
+        [poolLabel]: name,
+        ...(pool.gpu ? { "nvidia.com/gpu.present": "true" } : {}),
+        ...(accelerator ? { [acceleratorLabel]: accelerator } : {}),
+        ...(pool.gpu && pool.gpuSharing.mode !== "off" ? { [devicePluginConfigLabel]: name } : {}),
+        // NVIDIA mig-manager's label (mig-parted config "all-<profile>"): every GPU cut into one profile.
+        ...(pool.gpu && pool.gpuSharing.mode === "mig" ? { "nvidia.com/mig.config": `all-${pool.gpuSharing.profile}` } : {}),
+    };
+}
+
+/**
+ * The NVIDIA device plugin picks a node's entry of `config.map` by this label (k8s-device-plugin
+ * v0.20.0 README, "Updating Per-Node Configuration With a Node Label"); the entry is named after the pool.
+ */
+export const devicePluginConfigLabel = "nvidia.com/device-plugin.config";
 
 /**
  * Cluster-autoscaler node-template tags for a pool that may be at zero nodes: with no node to
@@ -38,7 +76,7 @@ export function scaleFromZeroTags(name: string, pool: NodePoolConfig): Record<st
     const tags: Record<string, string> = {};
     for (const [key, value] of Object.entries(poolLabels(name, pool))) tags[`${prefix}/label/${key}`] = value;
     for (const t of pool.taints) tags[`${prefix}/taint/${t.key}`] = `${t.value}:${t.effect}`;
-    const gpus = Math.min(...pool.instanceTypes.map((t) => instanceTypes[t].gpus));
+    const gpus = Math.min(...pool.instanceTypes.map((t) => shapeOf(t).gpus));
     if (pool.gpu) tags[`${prefix}/resources/nvidia.com/gpu`] = String(gpus);
     return tags;
 }
@@ -84,7 +122,9 @@ export class NodePools extends pulumi.ComponentResource {
                 ),
         );
 
-        for (const [pool, config] of Object.entries(args.pools)) {
+        // Karpenter pools are NodePools (src/addons/karpenter.ts); only managed pools are node groups here.
+        for (const [pool, config] of Object.entries(poolsOf(args.pools, "managed"))) {
+            const [minSize, maxSize] = [config.minSize ?? 0, config.maxSize ?? 1];
             const template = this.launchTemplate(`${name}-${pool}`, ctx, pool, config);
             const group = new aws.eks.NodeGroup(
                 `${name}-${pool}`,
@@ -97,18 +137,21 @@ export class NodePools extends pulumi.ComponentResource {
                     amiType: config.gpu ? amiTypes.gpu : amiTypes.cpu,
                     version: args.kubernetesVersion,
                     capacityType: config.capacityType,
-                    scalingConfig: { minSize: config.minSize, maxSize: config.maxSize, desiredSize: config.desiredSize ?? config.minSize },
+                    scalingConfig: { minSize, maxSize, desiredSize: config.desiredSize ?? minSize },
                     updateConfig: { maxUnavailablePercentage: 33 },
                     labels: poolLabels(pool, config),
                     taints: config.taints.map((t) => ({ key: t.key, value: t.value, effect: eksTaintEffect[t.effect] })),
                     launchTemplate: { id: template.id, version: template.latestVersion.apply(String) },
+                    // EKS node auto repair replaces GPU nodes that report NVIDIA XID or NotReady faults
+                    // (EKS user guide, "Enable node auto repair"; the node monitoring agent reports them).
+                    ...(config.gpu ? { nodeRepairConfig: { enabled: true } } : {}),
                     tags: { ...ctx.tags },
                 },
                 // The cluster autoscaler changes the desired size; a deploy must not undo that unless pinned.
                 { parent: this, dependsOn: [...attachments, ...args.dependsOn], ignoreChanges: nodeGroupIgnoreChanges(config) },
             );
             this.nodeGroups[pool] = group;
-            if (config.minSize === 0) this.tagAutoScalingGroup(`${name}-${pool}`, group, scaleFromZeroTags(pool, config));
+            if (minSize === 0) this.tagAutoScalingGroup(`${name}-${pool}`, group, scaleFromZeroTags(pool, config));
         }
         this.registerOutputs({});
     }

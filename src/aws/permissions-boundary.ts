@@ -107,7 +107,9 @@ export function permissionsBoundaryPolicy(s: CiScope): PolicyDocument {
  * elasticloadbalancing, autoscaling, sts. Cluster, node and add-on roles (AWS managed policies
  * AmazonEKSClusterPolicy, AmazonEKSWorkerNodePolicy, AmazonEKS_CNI_Policy, AmazonEBSCSIDriverPolicy,
  * AmazonEC2ContainerRegistryPullOnly; the load balancer controller's policy): also eks-auth, acm,
- * wafv2, waf-regional, shield, cognito-idp.
+ * wafv2, waf-regional, shield, cognito-idp. Karpenter (src/aws/karpenter.ts, upstream's controller
+ * policy): sqs (its interruption queue), ssm (AMI parameters), pricing; the deploy role: sqs and
+ * events (the queue and its EventBridge rules).
  */
 export const boundaryServices = [
     "acm",
@@ -118,11 +120,15 @@ export const boundaryServices = [
     "eks",
     "eks-auth",
     "elasticloadbalancing",
+    "events",
     "iam",
     "kms",
     "logs",
+    "pricing",
     "s3",
     "shield",
+    "sqs",
+    "ssm",
     "sts",
     "waf-regional",
     "wafv2",

@@ -64,17 +64,44 @@ export const supportedKubernetesVersions = Object.keys(kubernetesReleases) as [
 ];
 export type KubernetesVersion = keyof typeof kubernetesReleases;
 
+/** The NVIDIA GPU of a GPU instance type (AWS "Accelerated computing instances" specifications page, 2026). */
+export interface GpuFacts {
+    /** NVIDIA model, as DCGM and the `nvidia.com/gpu.product` label name it, shortened. */
+    model: "A10G" | "L4" | "L40S" | "A100" | "H100" | "H200";
+    /** Memory of one GPU, GiB. */
+    memoryGiB: number;
+    /** Multi-Instance GPU: only the data-centre parts (A100, H100, H200; NVIDIA MIG user guide, "Supported GPUs"). */
+    mig: boolean;
+}
+
 /** Shape of an EC2 instance type the node pools may use. */
 export interface InstanceShape {
     vcpu: number;
     memoryGiB: number;
     /** NVIDIA GPUs per instance; 0 for CPU instances. */
     gpus: number;
+    /** The GPU's facts, for every type with gpus > 0. */
+    gpu?: GpuFacts;
+    /**
+     * Elastic Fabric Adapter interfaces the type takes (its network cards; AWS EC2 user guide,
+     * "Elastic Fabric Adapter", supported instance types and "Network cards"); 0 or absent: no EFA.
+     */
+    efaInterfaces?: number;
 }
+
+const a10g: GpuFacts = { model: "A10G", memoryGiB: 24, mig: false };
+const l4: GpuFacts = { model: "L4", memoryGiB: 24, mig: false };
+const l40s: GpuFacts = { model: "L40S", memoryGiB: 48, mig: false };
+const a100: GpuFacts = { model: "A100", memoryGiB: 40, mig: true };
+const h100: GpuFacts = { model: "H100", memoryGiB: 80, mig: true };
+const h200: GpuFacts = { model: "H200", memoryGiB: 141, mig: true };
 
 /**
  * Instance types a node pool may use. A typed table rather than a free string, so a typo fails
- * validation instead of `pulumi up`, and sizing maths (quotas, autoscaler templates, cost) have facts.
+ * validation instead of `pulumi up`, and sizing maths (quotas, autoscaler templates, Karpenter
+ * limits, cost) have facts. Adding a type is this one entry (plus its price per region in
+ * prices.ts; a type without a price in the stack's region is a config error before any output).
+ * GPU shapes: AWS EC2 "Accelerated computing" specifications (G5, G6, G6e, P4d, P5, P5e, P5en).
  */
 export const instanceTypes = {
     "t3.large": { vcpu: 2, memoryGiB: 8, gpus: 0 },
@@ -91,31 +118,83 @@ export const instanceTypes = {
     "r6i.2xlarge": { vcpu: 8, memoryGiB: 64, gpus: 0 },
     "c6i.xlarge": { vcpu: 4, memoryGiB: 8, gpus: 0 },
     "c6i.2xlarge": { vcpu: 8, memoryGiB: 16, gpus: 0 },
-    "g5.xlarge": { vcpu: 4, memoryGiB: 16, gpus: 1 },
-    "g5.2xlarge": { vcpu: 8, memoryGiB: 32, gpus: 1 },
-    "g5.4xlarge": { vcpu: 16, memoryGiB: 64, gpus: 1 },
-    "g5.12xlarge": { vcpu: 48, memoryGiB: 192, gpus: 4 },
-    "g6.xlarge": { vcpu: 4, memoryGiB: 16, gpus: 1 },
-    "g6.2xlarge": { vcpu: 8, memoryGiB: 32, gpus: 1 },
-    "g6.4xlarge": { vcpu: 16, memoryGiB: 64, gpus: 1 },
-    "g6.12xlarge": { vcpu: 48, memoryGiB: 192, gpus: 4 },
-    "g6e.xlarge": { vcpu: 4, memoryGiB: 32, gpus: 1 },
-    "g6e.2xlarge": { vcpu: 8, memoryGiB: 64, gpus: 1 },
+    "g5.xlarge": { vcpu: 4, memoryGiB: 16, gpus: 1, gpu: a10g },
+    "g5.2xlarge": { vcpu: 8, memoryGiB: 32, gpus: 1, gpu: a10g },
+    "g5.4xlarge": { vcpu: 16, memoryGiB: 64, gpus: 1, gpu: a10g },
+    "g5.8xlarge": { vcpu: 32, memoryGiB: 128, gpus: 1, gpu: a10g, efaInterfaces: 1 },
+    "g5.12xlarge": { vcpu: 48, memoryGiB: 192, gpus: 4, gpu: a10g, efaInterfaces: 1 },
+    "g5.16xlarge": { vcpu: 64, memoryGiB: 256, gpus: 1, gpu: a10g, efaInterfaces: 1 },
+    "g5.24xlarge": { vcpu: 96, memoryGiB: 384, gpus: 4, gpu: a10g, efaInterfaces: 1 },
+    "g5.48xlarge": { vcpu: 192, memoryGiB: 768, gpus: 8, gpu: a10g, efaInterfaces: 1 },
+    "g6.xlarge": { vcpu: 4, memoryGiB: 16, gpus: 1, gpu: l4 },
+    "g6.2xlarge": { vcpu: 8, memoryGiB: 32, gpus: 1, gpu: l4 },
+    "g6.4xlarge": { vcpu: 16, memoryGiB: 64, gpus: 1, gpu: l4 },
+    "g6.8xlarge": { vcpu: 32, memoryGiB: 128, gpus: 1, gpu: l4, efaInterfaces: 1 },
+    "g6.12xlarge": { vcpu: 48, memoryGiB: 192, gpus: 4, gpu: l4, efaInterfaces: 1 },
+    "g6.16xlarge": { vcpu: 64, memoryGiB: 256, gpus: 1, gpu: l4, efaInterfaces: 1 },
+    "g6.24xlarge": { vcpu: 96, memoryGiB: 384, gpus: 4, gpu: l4, efaInterfaces: 1 },
+    "g6.48xlarge": { vcpu: 192, memoryGiB: 768, gpus: 8, gpu: l4, efaInterfaces: 1 },
+    "g6e.xlarge": { vcpu: 4, memoryGiB: 32, gpus: 1, gpu: l40s },
+    "g6e.2xlarge": { vcpu: 8, memoryGiB: 64, gpus: 1, gpu: l40s },
+    "g6e.4xlarge": { vcpu: 16, memoryGiB: 128, gpus: 1, gpu: l40s },
+    "g6e.8xlarge": { vcpu: 32, memoryGiB: 256, gpus: 1, gpu: l40s, efaInterfaces: 1 },
+    "g6e.12xlarge": { vcpu: 48, memoryGiB: 384, gpus: 4, gpu: l40s, efaInterfaces: 1 },
+    "g6e.16xlarge": { vcpu: 64, memoryGiB: 512, gpus: 1, gpu: l40s, efaInterfaces: 1 },
+    "g6e.24xlarge": { vcpu: 96, memoryGiB: 768, gpus: 4, gpu: l40s, efaInterfaces: 2 },
+    "g6e.48xlarge": { vcpu: 192, memoryGiB: 1536, gpus: 8, gpu: l40s, efaInterfaces: 4 },
+    "p4d.24xlarge": { vcpu: 96, memoryGiB: 1152, gpus: 8, gpu: a100, efaInterfaces: 4 },
+    "p5.48xlarge": { vcpu: 192, memoryGiB: 2048, gpus: 8, gpu: h100, efaInterfaces: 32 },
+    "p5e.48xlarge": { vcpu: 192, memoryGiB: 2048, gpus: 8, gpu: h200, efaInterfaces: 32 },
+    "p5en.48xlarge": { vcpu: 192, memoryGiB: 2048, gpus: 8, gpu: h200, efaInterfaces: 16 },
 } as const satisfies Record<string, InstanceShape>;
 export type InstanceType = keyof typeof instanceTypes;
 
-/** Instance families with NVIDIA GPUs that the NVIDIA AMI types support. */
-export const gpuInstanceFamilies = ["g5", "g6", "g6e"] as const;
+/** The facts of an instance type (the widened shape, so optional GPU and EFA facts read uniformly). */
+export function shapeOf(instanceType: string): InstanceShape {
+    const shape = (instanceTypes as Record<string, InstanceShape>)[instanceType];
+    if (!shape) throw new Error(`unknown instance type ${instanceType} (src/config/catalog.ts instanceTypes)`);
+    return shape;
+}
+
+/** Instance families with NVIDIA GPUs, derived from the table (the NVIDIA AMI variants support them all). */
+export const gpuInstanceFamilies = [
+    ...new Set(
+        Object.entries(instanceTypes as Record<string, InstanceShape>)
+            .filter(([, s]) => s.gpus > 0)
+            .map(([t]) => t.split(".")[0]),
+    ),
+];
 
 /** The family of an instance type: `g5.xlarge` → `g5`. */
 export function instanceFamily(instanceType: string): string {
     return instanceType.split(".")[0];
 }
 
-/** True when every GPU node of this type carries NVIDIA GPUs. */
+/** True when every node of this type carries NVIDIA GPUs. */
 export function isGpuInstanceType(instanceType: string): boolean {
-    return (gpuInstanceFamilies as readonly string[]).includes(instanceFamily(instanceType));
+    return ((instanceTypes as Record<string, InstanceShape>)[instanceType]?.gpus ?? 0) > 0;
 }
+
+/** True when the type's GPUs can be partitioned with MIG. */
+export function isMigCapable(instanceType: string): boolean {
+    return (instanceTypes as Record<string, InstanceShape>)[instanceType]?.gpu?.mig === true;
+}
+
+/** EFA interfaces of the type; 0 when it has no EFA. */
+export function efaInterfaces(instanceType: string): number {
+    return (instanceTypes as Record<string, InstanceShape>)[instanceType]?.efaInterfaces ?? 0;
+}
+
+/**
+ * MIG profiles the device plugin's `mig.strategy: single` may be asked for, per GPU model (NVIDIA
+ * MIG user guide, "Supported MIG Profiles": A100 40GB, H100 80GB, H200 141GB), with the instances of
+ * that profile one GPU yields (what quota and capacity count as `nvidia.com/gpu`).
+ */
+export const migProfiles: Record<"A100" | "H100" | "H200", Record<string, number>> = {
+    A100: { "1g.5gb": 7, "2g.10gb": 3, "3g.20gb": 2, "4g.20gb": 1, "7g.40gb": 1 },
+    H100: { "1g.10gb": 7, "1g.20gb": 4, "2g.20gb": 3, "3g.40gb": 2, "4g.40gb": 1, "7g.80gb": 1 },
+    H200: { "1g.18gb": 7, "1g.35gb": 4, "2g.35gb": 3, "3g.71gb": 2, "4g.71gb": 1, "7g.141gb": 1 },
+};
 
 /** The taint every GPU pool carries so only pods that ask for GPUs land there (SPEC §2). */
 export const gpuTaint = { key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" } as const;
@@ -129,6 +208,15 @@ export const amiTypes = {
     cpu: "AL2023_x86_64_STANDARD",
     gpu: "AL2023_x86_64_NVIDIA",
 } as const;
+
+/**
+ * The AMI Karpenter nodes boot: the EKS-optimised AL2023 family at a pinned release (EC2NodeClass
+ * `amiSelectorTerms[].alias`, "family@version"; "latest" would roll every node on each AMI release).
+ * For the al2023 alias Karpenter picks the NVIDIA variant for GPU instance types itself
+ * (aws/karpenter-provider-aws pkg/providers/amifamily/al2023.go, v1.14.1). Update with the EKS AMI
+ * releases (awslabs/amazon-eks-ami releases); the rollout then follows the NodePool disruption budgets.
+ */
+export const karpenterAmiAlias = "al2023@v20260811";
 
 /** A Helm chart at a pinned version (CKV_K8S_43: never an unpinned chart). */
 export interface ChartRef {
@@ -165,6 +253,14 @@ export const charts = {
     metricsServer: { chart: "metrics-server", version: "3.13.1", repo: "https://kubernetes-sigs.github.io/metrics-server" },
     /** KEDA 2.20.2 (kedacore/charts tag v2.20.2, keda/Chart.yaml). */
     keda: { chart: "keda", version: "2.20.2", repo: "https://kedacore.github.io/charts" },
+    /**
+     * Karpenter 1.14.1 (aws/karpenter-provider-aws, charts/karpenter/Chart.yaml at the v1.14.1 docs
+     * commit 1d927085, 2026-08-21; Kubernetes 1.33–1.36 per website/content/en/docs/upgrading/compatibility.md).
+     * Its CRDs (NodePool, EC2NodeClass, NodeClaim) ship in the chart's crds/ directory.
+     */
+    karpenter: { chart: "karpenter", version: "1.14.1", repo: "oci://public.ecr.aws/karpenter" },
+    /** AWS EFA device plugin v0.5.20 (aws/eks-charts stable/aws-efa-k8s-device-plugin/Chart.yaml at 5239609, 2026-08-03). */
+    awsEfaDevicePlugin: { chart: "aws-efa-k8s-device-plugin", version: "v0.5.30", repo: "https://aws.github.io/eks-charts" },
 } as const satisfies Record<string, ChartRef>;
 
 /**

@@ -69,6 +69,7 @@ export const platformServiceNamespaces = [
     "argocd",
     "cert-manager",
     "cnpg-system",
+    "karpenter",
     "keda",
     "metrics-server",
     "minio-operator",

@@ -46,7 +46,10 @@ export interface RegionPrices {
     /** When the figures were read (YYYY-MM). */
     asOf: string;
     source: string;
-    /** On-demand Linux USD per hour; a catalog type missing here must be listed in `notOffered`. */
+    /**
+     * On-demand Linux USD per hour. A catalog type missing here is either listed in `notOffered` or
+     * unpriced (not verified for this region): a pool using either is a config error (rules.ts).
+     */
     instanceHourly: Partial<Record<InstanceType, number>>;
     /** Catalog types the source lists no zone for in this region (not offered there when read). */
     notOffered: readonly InstanceType[];
@@ -60,7 +63,8 @@ export interface RegionPrices {
 /** Hours in the month the estimate prices (AWS's own convention: 730). */
 export const hoursPerMonth = 730;
 
-const usEast1Instances: Record<InstanceType, number> = {
+/** The types priced in both us-east-1 and (same list prices) us-west-2. */
+const usInstances: Partial<Record<InstanceType, number>> = {
     "t3.large": 0.0832,
     "t3.xlarge": 0.1664,
     "m6i.large": 0.096,
@@ -87,6 +91,34 @@ const usEast1Instances: Record<InstanceType, number> = {
     "g6e.2xlarge": 2.24208,
 };
 
+/**
+ * us-east-1 only: the larger GPU shapes, from Karpenter's generated table (aws/karpenter-provider-aws
+ * pkg/providers/pricing/zz_generated.pricing_aws.go at commit 1d927085, "generated at
+ * 2026-07-20T13:44:30Z for us-east-1"). p5e.48xlarge is not offered in us-east-1 (absent from that
+ * table), so it has no price here and a pool using it is refused. The other four regions do not list
+ * these types here: their prices could not be verified offline, and a pool using one there is a
+ * config error naming the region and type (add the figure from the AWS price list to use it).
+ */
+const usEast1Instances: Partial<Record<InstanceType, number>> = {
+    ...usInstances,
+    "g5.8xlarge": 2.448,
+    "g5.16xlarge": 4.096,
+    "g5.24xlarge": 8.144,
+    "g5.48xlarge": 16.288,
+    "g6.8xlarge": 2.0144,
+    "g6.16xlarge": 3.3968,
+    "g6.24xlarge": 6.6752,
+    "g6.48xlarge": 13.3504,
+    "g6e.4xlarge": 3.00424,
+    "g6e.8xlarge": 4.52856,
+    "g6e.12xlarge": 10.49264,
+    "g6e.16xlarge": 7.57719,
+    "g6e.24xlarge": 15.06559,
+    "g6e.48xlarge": 30.13118,
+    "p4d.24xlarge": 21.957642,
+    "p5.48xlarge": 55.04,
+    "p5en.48xlarge": 63.296,
+};
 const pages = "services: AWS pricing pages (EKS, VPC, ELB, EBS, KMS) as of 2026-06, not re-read since";
 const skypilot = "instances: skypilot-org/skypilot-catalog catalogs/v7/aws/vms.csv @27f67dd (re-checked 2026-11-29); " + pages;
 
@@ -107,7 +139,7 @@ export const regionPrices: Readonly<Record<string, RegionPrices>> = {
     "us-west-2": {
         asOf: "2026-11",
         source: skypilot,
-        instanceHourly: usEast1Instances,
+        instanceHourly: usInstances,
         notOffered: [],
         eksClusterHourly: 0.1,
         natGatewayHourly: 0.045,
@@ -244,6 +276,18 @@ export function pricesFor(region: string): RegionPrices {
         );
     }
     return prices;
+}
+
+/**
+ * Instance types of `types` with no on-demand price in the region that are not known to be absent
+ * from it either (`notOffered` has its own, clearer error): figures nobody has verified yet. Empty
+ * when every type is priced or listed as not offered; every type for a region without a table.
+ */
+export function unpricedTypes(region: string, types: readonly string[]): string[] {
+    const prices = regionPrices[region];
+    if (!prices) return [...types];
+    const known = prices.instanceHourly as Record<string, number>;
+    return types.filter((t) => known[t] === undefined && !(prices.notOffered as readonly string[]).includes(t));
 }
 
 /** The hourly price of an instance type in a region, on demand or spot (estimated from the discount table). */

@@ -1,6 +1,15 @@
 import { overlaps, parseCidr } from "../aws/cidr";
-import { gpuTaint, isGpuInstanceType, instanceFamily } from "./catalog";
-import { regionPrices } from "./prices";
+import {
+    efaInterfaces,
+    gpuInstanceFamilies,
+    gpuTaint,
+    isGpuInstanceType,
+    instanceFamily,
+    isMigCapable,
+    migProfiles,
+    shapeOf,
+} from "./catalog";
+import { regionPrices, spotDiscount, unpricedTypes } from "./prices";
 import { limitRules } from "./rules-limits";
 import { ParsedConfig, Tier } from "./schema";
 
@@ -18,15 +27,15 @@ const problem = (path: string, value: unknown, rule: string): ConfigProblem => (
 const atLeast = (order: Tier, tier: Tier) => tierRank[tier] >= tierRank[order];
 const tierRank: Record<Tier, number> = { development: 0, staging: 1, production: 2 };
 
-/** Node pools: sizes are consistent, GPU pools are really GPU pools and vice versa. */
+/**
+ * Node pools: sizes (managed) or limits (Karpenter) are consistent, GPU pools are really GPU pools
+ * and vice versa, every type has a price in the region, sharing and EFA only where the hardware can.
+ */
 const nodePoolRules: Rule = (c) =>
     Object.entries(c.nodePools).flatMap(([name, p]) => {
         const at = `nodePools.${name}`;
         const out: ConfigProblem[] = [];
-        if (p.minSize > p.maxSize) out.push(problem(`${at}.minSize`, p.minSize, `must be ≤ maxSize (${p.maxSize})`));
-        if (p.desiredSize !== undefined && (p.desiredSize < p.minSize || p.desiredSize > p.maxSize)) {
-            out.push(problem(`${at}.desiredSize`, p.desiredSize, `must be between minSize (${p.minSize}) and maxSize (${p.maxSize})`));
-        }
+        out.push(...sizeRules(at, p));
         const cpuTypes = p.instanceTypes.filter((t) => !isGpuInstanceType(t));
         if (p.gpu && cpuTypes.length > 0) {
             const families = [...new Set(cpuTypes.map(instanceFamily))].join(", ");
@@ -34,7 +43,7 @@ const nodePoolRules: Rule = (c) =>
                 problem(
                     `${at}.instanceTypes`,
                     p.instanceTypes,
-                    `a GPU pool needs NVIDIA GPU instance families (g5, g6, g6e); not ${families}`,
+                    `a GPU pool needs NVIDIA GPU instance families (${gpuInstanceFamilies.join(", ")}); not ${families}`,
                 ),
             );
         }
@@ -53,6 +62,23 @@ const nodePoolRules: Rule = (c) =>
                 problem(`${at}.taints`, p.taints, `a GPU pool must carry the taint ${gpuTaint.key}=${gpuTaint.value}:${gpuTaint.effect}`),
             );
         }
+        const unpriced = unpricedTypes(c.region, p.instanceTypes);
+        if (unpriced.length > 0) {
+            out.push(
+                problem(
+                    `${at}.instanceTypes`,
+                    unpriced,
+                    `no on-demand price in ${c.region} (src/config/prices.ts): add the figure from the AWS price list, or use another type`,
+                ),
+            );
+        }
+        const noSpot = [...new Set(p.instanceTypes.map(instanceFamily))].filter((f) => spotDiscount.byFamily[f] === undefined);
+        if (p.capacityType === "SPOT" && noSpot.length > 0) {
+            out.push(
+                problem(`${at}.capacityType`, "SPOT", `no spot discount for ${noSpot.join(", ")} (src/config/prices.ts spotDiscount)`),
+            );
+        }
+        out.push(...sharingRules(at, p), ...efaRules(at, p));
         return out;
     });
 
@@ -77,6 +103,104 @@ const offeredInRegion: Rule = (c) =>
                   ),
               ];
     });
+
+type Pool = ParsedConfig["nodePools"][string];
+
+/**
+ * The `nvidia.com/gpu` a pool can advertise at its cap — the unit `requests.nvidia.com/gpu` quotas
+ * count: physical GPUs (Karpenter: limits.gpus; managed: maxSize × the most GPUs a type has) times
+ * the time-slicing replicas, or times the MIG instances one GPU yields for the profile.
+ */
+export function advertisedGpus(p: Pool): number {
+    if (!p.gpu) return 0;
+    const physical =
+        p.provisioner === "karpenter" ? (p.limits?.gpus ?? 0) : (p.maxSize ?? 0) * Math.max(...p.instanceTypes.map((t) => shapeOf(t).gpus));
+    const s = p.gpuSharing;
+    if (s.mode === "time-slicing") return physical * s.replicas;
+    if (s.mode === "mig") {
+        const model = shapeOf(p.instanceTypes[0]).gpu?.model as keyof typeof migProfiles;
+        return physical * (migProfiles[model]?.[s.profile] ?? 1);
+    }
+    return physical;
+}
+
+/** Managed pools are sized by minSize/maxSize; Karpenter pools by limits (which replace maxSize). */
+function sizeRules(at: string, p: Pool): ConfigProblem[] {
+    const out: ConfigProblem[] = [];
+    if (p.provisioner === "managed") {
+        if (p.minSize === undefined) out.push(problem(`${at}.minSize`, undefined, "is required for a managed node group"));
+        if (p.maxSize === undefined) out.push(problem(`${at}.maxSize`, undefined, "is required for a managed node group"));
+        if (p.minSize !== undefined && p.maxSize !== undefined && p.minSize > p.maxSize)
+            out.push(problem(`${at}.minSize`, p.minSize, `must be ≤ maxSize (${p.maxSize})`));
+        const [min, max] = [p.minSize ?? 0, p.maxSize ?? 0];
+        if (p.desiredSize !== undefined && (p.desiredSize < min || p.desiredSize > max)) {
+            out.push(problem(`${at}.desiredSize`, p.desiredSize, `must be between minSize (${min}) and maxSize (${max})`));
+        }
+        for (const key of ["limits", "disruption"] as const) {
+            if (p[key] !== undefined) out.push(problem(`${at}.${key}`, p[key], "applies to provisioner: karpenter only"));
+        }
+        if (p.efa) out.push(problem(`${at}.efa`, true, "EFA is configured on Karpenter pools (provisioner: karpenter)"));
+        return out;
+    }
+    for (const key of ["minSize", "maxSize", "desiredSize"] as const) {
+        if (p[key] !== undefined) {
+            out.push(problem(`${at}.${key}`, p[key], "a Karpenter pool is capped by limits (gpus, vcpus), not by node counts"));
+        }
+    }
+    if (p.gpu && p.limits?.gpus === undefined)
+        out.push(problem(`${at}.limits.gpus`, undefined, "is required for a Karpenter GPU pool (its cap on nvidia.com/gpu)"));
+    if (!p.gpu && p.limits?.vcpus === undefined)
+        out.push(problem(`${at}.limits.vcpus`, undefined, "is required for a Karpenter CPU pool (its cap on cpu)"));
+    const smallest = Math.min(...p.instanceTypes.map((t) => (p.gpu ? shapeOf(t).gpus : shapeOf(t).vcpu)));
+    const cap = p.gpu ? p.limits?.gpus : p.limits?.vcpus;
+    if (cap !== undefined && cap < smallest) {
+        out.push(
+            problem(
+                `${at}.limits.${p.gpu ? "gpus" : "vcpus"}`,
+                cap,
+                `is below one node of the smallest type (${smallest}): no node could ever start`,
+            ),
+        );
+    }
+    return out;
+}
+
+/** Sharing: GPU pools only; MIG only on MIG-capable GPUs with a profile that GPU has. */
+function sharingRules(at: string, p: Pool): ConfigProblem[] {
+    const s = p.gpuSharing;
+    if (s.mode === "off") return [];
+    if (!p.gpu) return [problem(`${at}.gpuSharing`, s, "applies to GPU pools only (gpu: true)")];
+    if (s.mode !== "mig") return [];
+    const noMig = p.instanceTypes.filter((t) => !isMigCapable(t));
+    if (noMig.length > 0) {
+        return [problem(`${at}.gpuSharing.mode`, "mig", `${noMig.join(", ")} cannot do MIG (A100, H100, H200 only: p4d, p5, p5e, p5en)`)];
+    }
+    const models = [...new Set(p.instanceTypes.map((t) => shapeOf(t).gpu!.model as keyof typeof migProfiles))];
+    return models
+        .filter((m) => migProfiles[m]?.[s.profile] === undefined)
+        .map((m) =>
+            problem(
+                `${at}.gpuSharing.profile`,
+                s.profile,
+                `is not a MIG profile of the ${m} (${Object.keys(migProfiles[m] ?? {}).join(", ")})`,
+            ),
+        );
+}
+
+/** EFA: only where every type of the pool has EFA interfaces. */
+function efaRules(at: string, p: Pool): ConfigProblem[] {
+    if (!p.efa) return [];
+    const without = p.instanceTypes.filter((t) => efaInterfaces(t) === 0);
+    return without.length > 0
+        ? [
+              problem(
+                  `${at}.efa`,
+                  true,
+                  `${without.join(", ")} ${without.length > 1 ? "have" : "has"} no EFA (AWS EC2 user guide, EFA supported instance types)`,
+              ),
+          ]
+        : [];
+}
 
 /** The pools platform services are placed on by name: controllers on `system`, PostgreSQL and MinIO on `data`. */
 const requiredPools: Rule = (c) =>
@@ -163,9 +287,18 @@ const namespaceRules: Rule = (c) => {
     if (!c.nodePools.compute)
         out.push(problem("nodePools.compute", undefined, "is required: MLflow and the pipeline workers run on the compute pool"));
     const gpuPools = Object.values(c.nodePools).some((p) => p.gpu);
+    const capacity = Object.values(c.nodePools).reduce((sum, p) => sum + advertisedGpus(p), 0);
     for (const [name, ns] of Object.entries(c.namespaces)) {
         if (ns.quota.gpus > 0 && !gpuPools)
             out.push(problem(`namespaces.${name}.quota.gpus`, ns.quota.gpus, "needs a node pool with gpu: true"));
+        else if (ns.quota.gpus > capacity)
+            out.push(
+                problem(
+                    `namespaces.${name}.quota.gpus`,
+                    ns.quota.gpus,
+                    `exceeds the ${capacity} GPUs the GPU pools can advertise (physical GPUs at the pools' caps × time-slicing replicas or MIG instances)`,
+                ),
+            );
         if (ns.kind === "workload" && ns.podSecurity !== "restricted") {
             out.push(problem(`namespaces.${name}.podSecurity`, ns.podSecurity, "a workload namespace must enforce restricted"));
         }

@@ -55,24 +55,74 @@ const taint = z.strictObject({
     effect: z.enum(["NoSchedule", "PreferNoSchedule", "NoExecute"]),
 });
 
+/** A Karpenter duration: Go duration units as the NodePool CRD takes them (`30s`, `5m`, `720h`), or `Never`. */
+const duration = z
+    .string()
+    .regex(/^(([0-9]+(s|m|h))+|Never)$/, "must be a duration such as 30s, 5m or 720h, or Never (Karpenter NodePool CRD pattern)");
+
+/**
+ * How Karpenter may disrupt a pool's nodes (NodePool `spec.disruption` and `template.spec.expireAfter`;
+ * aws/karpenter-provider-aws pkg/apis/crds/karpenter.sh_nodepools.yaml at v1.14.1). Defaults: the CRD's.
+ */
+const disruption = z.strictObject({
+    /** WhenEmpty: only empty nodes go; WhenEmptyOrUnderutilized: pods are moved to pack nodes tighter. */
+    consolidationPolicy: z.enum(["WhenEmpty", "WhenEmptyOrUnderutilized"]).default("WhenEmptyOrUnderutilized"),
+    /** How long a node must be consolidatable before it goes. */
+    consolidateAfter: duration.default("0s"),
+    /** Nodes older than this are replaced (AMI and credential freshness); Never keeps them. */
+    expireAfter: duration.default("720h"),
+    /** At most this many nodes (count or percent) disrupted at once: Karpenter's disruption budget. */
+    budgetNodes: z
+        .string()
+        .regex(/^((100|[0-9]{1,2})%|[0-9]+)$/, "must be a node count or a percentage such as 10%")
+        .default("10%"),
+});
+
+/** GPU sharing on a pool's nodes, rendered into the NVIDIA device plugin's config (src/addons/gpu-sharing.ts). */
+const gpuSharing = z.discriminatedUnion("mode", [
+    z.strictObject({ mode: z.literal("off") }),
+    /** Time-slicing: each GPU is advertised `replicas` times; no memory or fault isolation. */
+    z.strictObject({ mode: z.literal("time-slicing"), replicas: count(2, 48) }),
+    /** MIG (single strategy): each GPU is cut into instances of one profile, e.g. 1g.10gb on an H100. */
+    z.strictObject({ mode: z.literal("mig"), profile: z.string().regex(/^[1-7]g\.[0-9]+gb$/, "must be a MIG profile such as 1g.10gb") }),
+]);
+
 const nodePool = z.strictObject({
     /** What runs here; documentation for humans and the plan report. */
     purpose: checked(freeTextProblem).pipe(z.string().min(1)),
+    /**
+     * Who provisions the nodes: `managed` (an EKS managed node group scaled by cluster-autoscaler,
+     * sized by minSize/maxSize) or `karpenter` (a Karpenter NodePool and EC2NodeClass, capped by
+     * `limits`, nodes made for pending pods and removed by consolidation). Default: managed.
+     */
+    provisioner: z.enum(["managed", "karpenter"]).default("managed"),
     instanceTypes: z
         .array(z.enum(Object.keys(instanceTypes) as [keyof typeof instanceTypes]))
         .min(1, "must list at least one instance type"),
-    minSize: count(0, 100),
-    maxSize: count(1, 100),
+    /** Managed pools only (required there): the node group's size range. */
+    minSize: count(0, 100).optional(),
+    maxSize: count(1, 100).optional(),
     /**
      * Unset (the default): the pool starts at minSize and the cluster autoscaler owns the desired
      * size. Set: every deploy sends it — set it to the new minSize when raising minSize above the
      * running size (EKS rejects min > desired), then remove it again (docs/upgrades.md).
      */
     desiredSize: count(0, 100).optional(),
+    /**
+     * Karpenter pools only (required there): the NodePool's cap, which replaces maxSize. `gpus` caps
+     * `nvidia.com/gpu` (required for a GPU pool), `vcpus` caps `cpu` (required for a CPU pool).
+     */
+    limits: z.strictObject({ gpus: count(1, 10000).optional(), vcpus: count(1, 100000).optional() }).optional(),
+    /** Karpenter pools only: consolidation, disruption budget and node expiry. */
+    disruption: disruption.optional(),
     diskSizeGiB: count(20, 2000).default(50),
     capacityType: z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"),
     /** A GPU pool: NVIDIA AMI, GPU taint and labels, autoscaler scale-from-zero tags. */
     gpu: z.boolean().default(false),
+    /** GPU pools: time-slicing or MIG through the device plugin's config. Default: off. */
+    gpuSharing: gpuSharing.default({ mode: "off" }),
+    /** Elastic Fabric Adapter on every node (EFA security group, interfaces, device plugin): EFA-capable types only. */
+    efa: z.boolean().default(false),
     labels: z.record(checked(labelKeyProblem), checked(labelValueProblem)).default({}),
     taints: z.array(taint).default([]),
 });
@@ -291,6 +341,8 @@ export const configSchema = z.strictObject({
         retentionDays: count(1, 400),
         storageGiB: count(1, 10000),
         grafanaStorageGiB: count(1, 1000).default(10),
+        /** GPUPodsPending fires when a pod has waited this long for a GPU (no capacity). */
+        gpuPendingMinutes: count(1, 1440).default(15),
     }),
     alerting: z
         .strictObject({

@@ -8,6 +8,7 @@ import { mlflowNamespace, mlflowPort } from "../addons/mlflow";
 import { minioUsersLabels } from "../addons/minio-users";
 import { rolloutsLabels, rolloutsNamespace, rolloutsPorts } from "../addons/argo-rollouts";
 import { servingPorts } from "../addons/serving";
+import { karpenterNamespace, karpenterPodLabels, karpenterPorts } from "../addons/karpenter";
 import { namespacesOfKind } from "./baseline";
 import { objectStoreClientLabel } from "./network-policies";
 import { ClusterView, Endpoint, evaluate, Flow, Labels, Verdict } from "./reachability";
@@ -124,6 +125,9 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         components.minio = pod(dataNamespace, { "v1.min.io/tenant": minioTenantName, "v1.min.io/pool": "pool-0" }, "MinIO server");
         components["minio-s3"] = service(dataNamespace, "minio", { "v1.min.io/tenant": minioTenantName }, "MinIO's S3 Service");
     }
+    // Karpenter (issue 19): chart 1.14.1 has no admission webhooks (CEL validation in its CRDs), so nothing calls in but Prometheus.
+    const karpenter = Object.values(config.nodePools).some((p) => p.provisioner === "karpenter");
+    if (karpenter) components.karpenter = pod(karpenterNamespace, karpenterPodLabels, "Karpenter controller");
     for (const ns of namespacesOfKind(config, "monitoring")) {
         components.prometheus = pod(ns, app("prometheus"), "Prometheus");
         components.grafana = pod(ns, app("grafana"), "Grafana");
@@ -175,6 +179,7 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         "rollouts-controller",
         "rollouts-dashboard",
         ...(minio ? ["minio-operator"] : []),
+        ...(karpenter ? ["karpenter"] : []),
         ...["prometheus", "prometheus-operator", "grafana"].filter((id) => id in components),
         "metrics-server",
         "keda-operator",
@@ -191,6 +196,7 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         ["argocd-controller", 8082],
         ["rollouts-controller", rolloutsPorts.metrics],
         ...(minio ? ([["minio", dataPorts.minio]] as [string, number][]) : []),
+        ...(karpenter ? ([["karpenter", karpenterPorts.metrics]] as [string, number][]) : []),
         ...workloads.map((ns): [string, number] => [`app@${ns}`, 8080]),
         [mlflowServer, mlflowPort],
         ["keda-operator", kedaPorts.operatorMetrics],
@@ -208,6 +214,12 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         ...(minio ? [flow("minio-operator", "minio-s3", dataPorts.minio, "creates buckets and users")] : []),
         ...(backups
             ? [flow("postgres", "s3", 443, "base backups and WAL"), flow("postgres", "pod-identity-agent", 80, "backup credentials")]
+            : []),
+        ...(karpenter
+            ? [
+                  flow("karpenter", "pod-identity-agent", 80, "controller credentials (Pod Identity)"),
+                  flow("karpenter", "internet", 443, "EC2, SQS, SSM, pricing, EKS and STS APIs (no VPC endpoints)"),
+              ]
             : []),
         ...s3Clients.flatMap((id) => [flow(id, "s3", 443, "object store (kind s3)"), flow(id, "pod-identity-agent", 80, "S3 credentials")]),
         ...workloads.map((ns) => flow("public-alb", `app@${ns}`, 8080, "a workload's ingress (IP targets)")),
@@ -272,6 +284,7 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         flow(id, "keda-metrics-apiserver", kedaPorts.metricsApiServer, "calls an aggregated API server directly"),
         flow(id, "keda-operator", kedaPorts.operatorGrpc, "reads KEDA's scaler metrics"),
         flow(id, "metrics-server", metricsServerPort, "calls an aggregated API server directly"),
+        ...(karpenter ? [flow(id, "karpenter", karpenterPorts.metrics, "reads an operator's metrics")] : []),
     ]);
     const leaks = closed
         ? [...clients, ...mlops.map((ns) => `serving@${ns}`)].flatMap((id) => [

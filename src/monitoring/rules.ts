@@ -33,8 +33,10 @@ export interface RuleInputs {
     slo: SloConfig;
     /** Runbook document every alert links into: `<base>#<alert name in lower case>`. */
     runbookBaseUrl: string;
-    /** A GPU pool exists: GPU utilisation alert. */
+    /** A GPU pool exists: GPU utilisation, GPU health (XID, row remap) and pending-GPU-pod alerts. */
     gpu: boolean;
+    /** Minutes a GPU pod may stay Pending before GPUPodsPending fires (monitoring.gpuPendingMinutes). */
+    gpuPendingMinutes?: number;
     /** PostgreSQL has replicas (replication lag) and backups (failed, stale). */
     postgresql: { replicas: boolean; backups: boolean };
     /** The object store is MinIO (not S3). */
@@ -55,6 +57,7 @@ export function ruleInputs(config: PlatformConfig): RuleInputs {
         slo: config.slo as SloConfig,
         runbookBaseUrl: runbookBaseUrl(config.ci.githubRepository),
         gpu: Object.values(config.nodePools).some((p) => p.gpu),
+        gpuPendingMinutes: config.monitoring.gpuPendingMinutes,
         postgresql: { replicas: config.postgresql.instances > 1, backups: config.postgresql.backup.enabled },
         minio: config.objectStore.kind === "minio",
         gitopsAutoSync: config.gitops.autoSync,
@@ -117,6 +120,7 @@ export function platformRuleGroups(inputs: RuleInputs): RuleGroup[] {
         );
     }
     if (postgresql.length) groups.push({ name: "platform-postgresql", rules: postgresql });
+    if (inputs.gpu) groups.push({ name: "platform-gpu", rules: gpuAlerts(inputs, alert) });
     if (inputs.minio) {
         groups.push({
             name: "platform-minio",
@@ -339,6 +343,41 @@ function sloAlerts(inputs: RuleInputs, alert: ReturnType<typeof alertFactory>): 
         );
     }
     return rules;
+}
+
+/**
+ * GPU capacity and health. GPUPodsPending: a pod requesting `nvidia.com/gpu` (kube-state-metrics
+ * exports the resource as `nvidia_com_gpu`) Pending for the configured minutes — no GPU capacity
+ * (NodePool limit reached, no instance available, or quota). XID and row-remap: the DCGM exporter's
+ * default counters (NVIDIA/dcgm-exporter etc/default-counters.csv, the chart's `-f` default):
+ * DCGM_FI_DEV_XID_ERRORS is the last XID code, DCGM_FI_DEV_ROW_REMAP_FAILURE 1 when the GPU can no
+ * longer remap failed memory rows (it must be replaced). Node repair (EKS for managed groups,
+ * Karpenter's NodeRepair gate) acts on the node conditions; these alerts tell people.
+ */
+function gpuAlerts(inputs: RuleInputs, alert: ReturnType<typeof alertFactory>): AlertRule[] {
+    const minutes = inputs.gpuPendingMinutes ?? 15;
+    return [
+        alert("GPUPodsPending", "gpu", "warning", {
+            expr:
+                'max by (namespace, pod) (kube_pod_status_phase{phase="Pending"} == 1) and on (namespace, pod) ' +
+                '(max by (namespace, pod) (kube_pod_container_resource_requests{resource="nvidia_com_gpu"}) > 0)',
+            for: `${minutes}m`,
+            summary: "GPU pod {{ $labels.namespace }}/{{ $labels.pod }} has no GPU capacity",
+            description: `Pod {{ $labels.namespace }}/{{ $labels.pod }} requests GPUs and has been Pending for over ${minutes} minutes.`,
+        }),
+        alert("GpuXidError", "gpu", "warning", {
+            expr: "max by (Hostname, gpu) (DCGM_FI_DEV_XID_ERRORS) > 0",
+            for: "1m",
+            summary: "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} reported XID {{ $value }}",
+            description: "The GPU driver reported XID error {{ $value }}; see the runbook for which XIDs need the node replaced.",
+        }),
+        alert("GpuRowRemapFailure", "gpu", "critical", {
+            expr: "max by (Hostname, gpu) (DCGM_FI_DEV_ROW_REMAP_FAILURE) > 0",
+            for: "1m",
+            summary: "GPU {{ $labels.gpu }} on {{ $labels.Hostname }} cannot remap failed memory rows",
+            description: "Row remapping failed: the GPU's memory is failing and the node must be replaced.",
+        }),
+    ];
 }
 
 interface AlertSpec {

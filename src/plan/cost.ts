@@ -1,3 +1,4 @@
+import { shapeOf } from "../config/catalog";
 import { hoursPerMonth, instanceHourly, pricesFor, RegionPrices, spotDiscount } from "../config/prices";
 import { findResource, ofType, ResourceRecord } from "../synth/inventory";
 
@@ -79,6 +80,7 @@ export function estimateCost(resources: readonly ResourceRecord[], region = regi
             ...(capacity === "SPOT" ? { estimate: true } : {}),
         });
     }
+    lines.push(...karpenterPoolCosts(resources, region, prices));
     const fixed = (item: string, count: number, monthly: number, detail: string) => {
         if (count > 0) lines.push({ item, min: round(count * monthly), max: round(count * monthly), detail });
     };
@@ -116,6 +118,47 @@ export function estimateCost(resources: readonly ResourceRecord[], region = regi
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = any;
+
+/**
+ * Karpenter NodePools: the minimum is what the NodePool keeps when nothing is pending — nothing (a
+ * NodePool has no minimum; consolidation removes idle nodes). The maximum is its limits filled
+ * with its dearest type per unit: per GPU for a `nvidia.com/gpu` limit, per vCPU for a `cpu` limit
+ * (whole nodes: the limit divided by the type's units, rounded down, as Karpenter stops launching
+ * once the next node would pass the limit), each with its root volume from the EC2NodeClass.
+ */
+export function karpenterPoolCosts(resources: readonly ResourceRecord[], region: string, prices: RegionPrices): CostLine[] {
+    const classes = ofType(resources, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass");
+    return ofType(resources, "kubernetes:karpenter.sh/v1:NodePool").map((np) => {
+        const spec = np.inputs.spec as Json;
+        const name = String((np.inputs.metadata as Json)?.name ?? np.name);
+        const requirements = (spec.template.spec.requirements as Json[]) ?? [];
+        const types = (requirements.find((r) => r.key === "node.kubernetes.io/instance-type")?.values as string[]) ?? [];
+        const spot = requirements.find((r) => r.key === "karpenter.sh/capacity-type")?.values?.includes("spot") === true;
+        const capacity = spot ? "SPOT" : "ON_DEMAND";
+        const limits = (spec.limits ?? {}) as Record<string, string>;
+        const unit = limits["nvidia.com/gpu"] !== undefined ? "GPU" : "vCPU";
+        const cap = Number(unit === "GPU" ? limits["nvidia.com/gpu"] : limits.cpu);
+        const nodeClass = classes.find((c) => (c.inputs.metadata as Json)?.name === spec.template.spec.nodeClassRef.name);
+        const diskGiB = toGiB(String((nodeClass?.inputs.spec as Json)?.blockDeviceMappings?.[0]?.ebs?.volumeSize ?? "0Gi"));
+        const priced = types
+            .map((type) => {
+                const units = unit === "GPU" ? shapeOf(type).gpus : shapeOf(type).vcpu;
+                const hourly = instanceHourly(region, type, capacity);
+                return { type, units, hourly, perUnit: hourly / units };
+            })
+            .sort((a, b) => a.perUnit - b.perUnit);
+        const dearest = priced[priced.length - 1];
+        const nodes = Number.isFinite(cap) && dearest ? Math.floor(cap / dearest.units) : 0;
+        const max = nodes * (month(dearest?.hourly ?? 0) + diskGiB * prices.gp3GiBMonth);
+        return {
+            item: `node pool ${name} (Karpenter${spot ? ", SPOT" : ""})`,
+            min: 0,
+            max: round(max),
+            detail: `0 idle … limit ${cap} ${unit} = ${nodes} × ${dearest?.type} ($${dearest?.hourly}/h, dearest per ${unit}) + ${diskGiB} GiB gp3 each`,
+            ...(spot ? { estimate: true } : {}),
+        };
+    });
+}
 const claimGiB = (template: Json) => toGiB(template?.spec?.resources?.requests?.storage ?? "0");
 
 /**

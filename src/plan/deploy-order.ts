@@ -181,6 +181,14 @@ export const chartFacts: Record<string, ChartFact> = {
     },
     "nvidia-device-plugin": { crds: [], webhooks: [], creates: ["Pod"] },
     "dcgm-exporter": { crds: [], webhooks: [], creates: workloads },
+    // aws/karpenter-provider-aws charts/karpenter v1.14.1: CRDs in crds/ (installed before the templates),
+    // no admission webhooks since v1.1 (validation is CEL in the CRDs).
+    karpenter: {
+        crds: ["karpenter.sh/NodePool", "karpenter.sh/NodeClaim", "karpenter.k8s.aws/EC2NodeClass", "karpenter.sh/NodeOverlay"],
+        webhooks: [],
+        creates: workloads,
+    },
+    "aws-efa-k8s-device-plugin": { crds: [], webhooks: [], creates: ["Pod"] },
 };
 
 /** One unmet need: the resource, what it needs, and why. */

@@ -37,7 +37,9 @@ export function planFacts(stack: string, resources: readonly ResourceRecord[]): 
         pools: Object.fromEntries(
             nodePools(resources).map((p) => [
                 p.name,
-                `${p.minSize}–${p.maxSize} × ${p.instanceTypes.join(", ")}${p.gpu ? " (GPU)" : ""}${spotPools(resources).has(p.name) ? " SPOT" : ""}`,
+                p.karpenter
+                    ? `${p.instanceTypes.join(", ")}${p.gpu ? " (GPU)" : ""}: ${p.karpenter}`
+                    : `${p.minSize}–${p.maxSize} × ${p.instanceTypes.join(", ")}${p.gpu ? " (GPU)" : ""}${spotPools(resources).has(p.name) ? " SPOT" : ""}`,
             ]),
         ),
         quotas,

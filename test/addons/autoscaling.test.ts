@@ -31,7 +31,7 @@ describe("addons/metrics-server and keda", () => {
                 [charts.metricsServer.chart, charts.metricsServer.version, metricsServerNamespace],
             );
             assert.deepEqual(v.nodeSelector, { [poolLabel]: "system" });
-            const replicas = Math.min(2, config.nodePools.system.minSize);
+            const replicas = Math.min(2, config.nodePools.system.minSize ?? 1);
             assert.equal(v.replicas, replicas);
             assert.equal(v.podDisruptionBudget.enabled, replicas > 1);
             assert.equal(v.securityContext.runAsNonRoot, true);

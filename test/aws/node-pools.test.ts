@@ -8,6 +8,9 @@ import { editConfig, platformConfig, successfulRun } from "../harness";
 
 const gpuPool: NodePoolConfig = {
     purpose: "training",
+    provisioner: "managed",
+    gpuSharing: { mode: "off" },
+    efa: false,
     instanceTypes: ["g5.2xlarge", "g5.12xlarge"],
     minSize: 0,
     maxSize: 2,
@@ -24,6 +27,7 @@ describe("aws/node-pools", () => {
             "k8s.io/cluster-autoscaler/node-template/label/team": "ml",
             "k8s.io/cluster-autoscaler/node-template/label/platform.company.io/pool": "gpu",
             "k8s.io/cluster-autoscaler/node-template/label/nvidia.com/gpu.present": "true",
+            "k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator": "nvidia-a10g",
             "k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu": "true:NoSchedule",
             "k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu": "1",
         });
@@ -34,7 +38,12 @@ describe("aws/node-pools", () => {
         it(`${stack}: every node is private, SSH-less, IMDSv2-only with hop limit 1, on an encrypted gp3 root volume`, async () => {
             const { resources } = await successfulRun(stack);
             const groups = ofType(resources, "aws:eks/nodeGroup:NodeGroup");
-            assert.equal(groups.length, Object.keys(platformConfig(stack).nodePools).length);
+            const managed = Object.values(platformConfig(stack).nodePools).filter((p) => p.provisioner === "managed");
+            assert.equal(
+                groups.length,
+                managed.length,
+                "managed pools only: Karpenter pools are NodePools (test/addons/karpenter.test.ts)",
+            );
             const privateSubnets = ofType(resources, "aws:ec2/subnet:Subnet")
                 .filter((s) => s.name.startsWith("network-private-"))
                 .map((s) => `${s.name}-id`);
@@ -67,27 +76,34 @@ describe("aws/node-pools", () => {
     it("sends a pinned desiredSize (raising minSize above the running size), and only for that pool", async () => {
         const run = await runStack("prod", {
             overrides: editConfig("prod", (c) => {
-                c.nodePools.compute.minSize = 8;
-                c.nodePools.compute.desiredSize = 8;
+                c.nodePools.data.minSize = 4;
+                c.nodePools.data.maxSize = 4;
+                c.nodePools.data.desiredSize = 4;
             }),
         });
         if (run.error) throw run.error;
-        const compute = findResource(run.resources, "aws:eks/nodeGroup:NodeGroup", "nodes-compute");
+        const compute = findResource(run.resources, "aws:eks/nodeGroup:NodeGroup", "nodes-data");
         assert.deepEqual(run.options[compute.urn].ignoreChanges, []);
-        assert.equal((compute.inputs.scalingConfig as { desiredSize: number }).desiredSize, 8);
+        assert.equal((compute.inputs.scalingConfig as { desiredSize: number }).desiredSize, 4);
         const system = findResource(run.resources, "aws:eks/nodeGroup:NodeGroup", "nodes-system");
         assert.deepEqual(run.options[system.urn].ignoreChanges, ["scalingConfig.desiredSize"]);
     });
 
-    it("makes the prod GPU pool an NVIDIA pool that scales from zero, and taints the data pool", async () => {
-        const { resources } = await successfulRun("prod");
+    it("makes a managed GPU pool an NVIDIA pool that scales from zero, with the accelerator label and node auto repair, and taints the data pool", async () => {
+        // prod's gpu pool is Karpenter's; as a managed node group (a stack may keep one) it is this.
+        const run = await runStack("prod", { overrides: editConfig("prod", managedGpu) });
+        if (run.error) throw run.error;
+        const { resources } = run;
         const gpu = findResource(resources, "aws:eks/nodeGroup:NodeGroup", "nodes-gpu");
         assert.equal(gpu.inputs.amiType, "AL2023_x86_64_NVIDIA");
-        const gpuPool = platformConfig("prod").nodePools.gpu;
-        assert.deepEqual(gpu.inputs.scalingConfig, { minSize: gpuPool.minSize, maxSize: gpuPool.maxSize, desiredSize: gpuPool.minSize });
+        assert.deepEqual(gpu.inputs.scalingConfig, { minSize: 0, maxSize: 4, desiredSize: 0 });
         assert.deepEqual(gpu.inputs.taints, [{ key: "nvidia.com/gpu", value: "true", effect: "NO_SCHEDULE" }]);
+        assert.equal((gpu.inputs.labels as Record<string, string>)["k8s.amazonaws.com/accelerator"], "nvidia-a10g");
+        assert.deepEqual(gpu.inputs.nodeRepairConfig, { enabled: true });
+        assert.equal(findResource(resources, "aws:eks/nodeGroup:NodeGroup", "nodes-system").inputs.nodeRepairConfig, undefined);
         const asgTags = ofType(resources, "aws:autoscaling/tag:Tag").map((t) => (t.inputs.tag as { key: string }).key);
         assert.ok(asgTags.includes("k8s.io/cluster-autoscaler/node-template/resources/nvidia.com/gpu"));
+        assert.ok(asgTags.includes("k8s.io/cluster-autoscaler/node-template/label/k8s.amazonaws.com/accelerator"));
         assert.ok(asgTags.includes("k8s.io/cluster-autoscaler/node-template/taint/nvidia.com/gpu"));
         const data = findResource(resources, "aws:eks/nodeGroup:NodeGroup", "nodes-data");
         assert.deepEqual(
@@ -112,3 +128,12 @@ describe("aws/node-pools", () => {
         ]);
     });
 });
+
+/** prod's gpu pool turned back into a managed node group of at most 4 nodes. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function managedGpu(c: Record<string, any>): void {
+    const gpu = { ...c.nodePools.gpu, provisioner: "managed", minSize: 0, maxSize: 4 };
+    delete gpu.limits;
+    delete gpu.disruption;
+    c.nodePools.gpu = gpu;
+}

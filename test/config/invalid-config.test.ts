@@ -47,14 +47,22 @@ const cases: Case[] = [
     {
         title: "a pool with minSize > maxSize",
         stack: "prod",
-        edit: (v) => (v.nodePools.compute.minSize = 25),
-        problems: ["ml-platform:nodePools.compute.minSize = 25: must be ≤ maxSize (20)"],
+        edit: (v) => (v.nodePools.data.minSize = 25),
+        problems: ["ml-platform:nodePools.data.minSize = 25: must be ≤ maxSize (3)"],
     },
     {
         title: "a desired size outside the pool's range",
         stack: "staging",
+        edit: (v) => (v.nodePools.data.desiredSize = 4),
+        problems: ["ml-platform:nodePools.data.desiredSize = 4: must be between minSize (3) and maxSize (3)"],
+    },
+    {
+        title: "a node count on a Karpenter pool (issue 19: its cap is limits)",
+        stack: "staging",
         edit: (v) => (v.nodePools.compute.desiredSize = 11),
-        problems: ["ml-platform:nodePools.compute.desiredSize = 11: must be between minSize (3) and maxSize (10)"],
+        problems: [
+            "ml-platform:nodePools.compute.desiredSize = 11: a Karpenter pool is capped by limits (gpus, vcpus), not by node counts",
+        ],
     },
     {
         title: "a stack without the data pool the stateful services are placed on",
@@ -73,7 +81,7 @@ const cases: Case[] = [
         stack: "prod",
         edit: (v) => (v.nodePools.gpu.instanceTypes = ["g5.xlarge", "m6i.xlarge"]),
         problems: [
-            'ml-platform:nodePools.gpu.instanceTypes = ["g5.xlarge","m6i.xlarge"]: a GPU pool needs NVIDIA GPU instance families (g5, g6, g6e); not m6i',
+            'ml-platform:nodePools.gpu.instanceTypes = ["g5.xlarge","m6i.xlarge"]: a GPU pool needs NVIDIA GPU instance families (g5, g6, g6e, p4d, p5, p5e, p5en); not m6i',
         ],
     },
     {

@@ -49,19 +49,28 @@ describe("config/stack files", () => {
         assert.equal(totalMemory(configs.dev), totalMemory(configs.prod) / 4);
     });
 
-    it("carry the design's node pools: system 2, data 3 tainted, compute 5–20, GPU 0–N tainted in prod", () => {
+    it("carry the design's node pools: system 2, data 3 tainted managed; compute up to 20 nodes' vCPUs and GPU 0–N tainted by Karpenter in prod", () => {
         const pools = configs.prod.nodePools;
         assert.deepEqual(
-            Object.entries(pools).map(([n, p]) => [n, p.minSize, p.maxSize, p.gpu]),
+            Object.entries(pools).map(([n, p]) => [n, p.provisioner, p.minSize, p.maxSize, p.limits, p.gpu]),
             [
-                ["system", 2, 2, false],
-                ["data", 3, 3, false],
-                ["compute", 5, 20, false],
-                ["gpu", 0, 4, true],
+                ["system", "managed", 2, 2, undefined, false],
+                ["data", "managed", 3, 3, undefined, false],
+                ["compute", "karpenter", undefined, undefined, { vcpus: 80 }, false],
+                ["gpu", "karpenter", undefined, undefined, { gpus: 4 }, true],
             ],
         );
         for (const c of Object.values(configs)) {
-            assert.equal(c.nodePools.gpu.minSize, 0, `${c.environment}: the GPU pool scales to zero`);
+            // Issue 19's default in every stack: gpu and compute by Karpenter (a NodePool keeps nothing idle), system and data managed.
+            assert.deepEqual(
+                Object.entries(c.nodePools).map(([n, p]) => [n, p.provisioner]),
+                [
+                    ["system", "managed"],
+                    ["data", "managed"],
+                    ["compute", "karpenter"],
+                    ["gpu", "karpenter"],
+                ],
+            );
             assert.ok(c.nodePools.data.taints.length === 1, `${c.environment}: the data pool is tainted`);
         }
     });
@@ -72,7 +81,8 @@ describe("config/stack files", () => {
         const vcpus = (c: PlatformConfig) =>
             Object.values(c.nodePools)
                 .filter((p) => !p.gpu)
-                .reduce((sum, p) => sum + p.maxSize * instanceTypes[p.instanceTypes[0]].vcpu, 0);
+                // Karpenter pools are capped by limits.vcpus, managed ones by maxSize nodes.
+                .reduce((sum, p) => sum + (p.limits?.vcpus ?? (p.maxSize ?? 0) * instanceTypes[p.instanceTypes[0]].vcpu), 0);
         const ratio = (s: string) => vcpus(configs[s]) / vcpus(configs.prod);
         assert.ok(ratio("dev") >= 0.15 && ratio("dev") <= 0.35, `dev at ${ratio("dev").toFixed(2)} of prod`);
         assert.ok(ratio("staging") >= 0.35 && ratio("staging") <= 0.65, `staging at ${ratio("staging").toFixed(2)} of prod`);

@@ -24,10 +24,11 @@ function modelFor(type: string): (new (data: object) => { validate(): void }) | 
 
 /**
  * Custom resources of the platform's operators: kubernetes-models 4.x has no schema for them (the
- * CRD model packages that do are ESM-only); their own tests and the policy pack check them.
+ * CRD model packages that do are ESM-only); their own tests and the policy pack check them
+ * (Karpenter's NodePool and EC2NodeClass: test/addons/karpenter.test.ts against the v1.14.1 CRDs).
  */
 const customResourceGroups =
-    /^kubernetes:(argoproj\.io|bitnami\.com|postgresql\.cnpg\.io|barmancloud\.cnpg\.io|minio\.min\.io|monitoring\.coreos\.com|cert-manager\.io)\//;
+    /^kubernetes:(argoproj\.io|bitnami\.com|postgresql\.cnpg\.io|barmancloud\.cnpg\.io|minio\.min\.io|monitoring\.coreos\.com|cert-manager\.io|karpenter\.sh|karpenter\.k8s\.aws)\//;
 
 /** Secret values are recorded as "[secret]"; their shape (a string map) is not what is checked here. */
 const withoutSecretMarkers = (inputs: Record<string, unknown>) =>

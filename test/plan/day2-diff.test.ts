@@ -4,7 +4,7 @@ import { renderDiff } from "../../src/plan/render-diff";
 import { ResourceRecord } from "../../src/synth/inventory";
 import { runStack, StackRun } from "../../src/synth/mock-runtime";
 import { readStackConfig } from "../../src/synth/stack-files";
-import { editConfig, successfulRun } from "../harness";
+import { editConfig } from "../harness";
 
 /*
  * The day-2 table: realistic changes to prod, each rendered as the working tree against prod as
@@ -16,7 +16,28 @@ type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-
 
 const stack = "prod";
 const prod = JSON.parse(JSON.stringify(readStackConfig(stack).config)) as Record<string, string>;
-const pools = JSON.parse(prod["ml-platform:nodePools"]) as Values;
+/**
+ * The node-group cases run on prod with its Karpenter pools (compute, gpu) kept as managed node
+ * groups, as a stack may: maxSize from the pool's limit over its first type, minSize 1 (compute) and
+ * 0 (GPU). Karpenter pools have no node group; their day-2 changes are NodePool updates.
+ */
+function asManaged(c: Values): void {
+    const { shapeOf } = require("../../src/config/catalog") as typeof import("../../src/config/catalog"); // eslint-disable-line @typescript-eslint/no-require-imports
+    for (const name of ["compute", "gpu"]) {
+        const p = { ...c.nodePools[name] };
+        if (p.provisioner !== "karpenter") continue;
+        const per = p.gpu ? shapeOf(p.instanceTypes[0]).gpus : shapeOf(p.instanceTypes[0]).vcpu;
+        const cap = p.gpu ? p.limits.gpus : p.limits.vcpus;
+        delete p.limits;
+        delete p.disruption;
+        c.nodePools[name] = { ...p, provisioner: "managed", minSize: p.gpu ? 0 : 1, maxSize: Math.floor(cap / per) };
+    }
+}
+const pools = (() => {
+    const values = { nodePools: JSON.parse(prod["ml-platform:nodePools"]) as Values };
+    asManaged(values);
+    return values.nodePools;
+})();
 const pg = JSON.parse(prod["ml-platform:postgresql"]) as Values;
 const cluster = JSON.parse(prod["ml-platform:cluster"]) as Values;
 const store = JSON.parse(prod["ml-platform:objectStore"]) as Values;
@@ -69,7 +90,11 @@ const cases: Case[] = [
     },
     {
         change: "lower gpu maxSize below what the autoscaler may run",
-        edit: (c) => (c.nodePools.gpu.maxSize = pools.gpu.maxSize - 1),
+        edit: (c) => {
+            c.nodePools.gpu.maxSize = pools.gpu.maxSize - 1;
+            // Namespace GPU quotas may not exceed what the pools can advertise (config rule, issue 19).
+            for (const ns of Object.values(c.namespaces) as Values[]) ns.quota.gpus = Math.min(ns.quota.gpus ?? 0, pools.gpu.maxSize - 1);
+        },
         verdict: 2,
         ops: { "nodes-gpu": "update" },
         refused: ["nodes-gpu"],
@@ -210,8 +235,10 @@ const runs = new Map<string, Promise<StackRun>>();
 
 /** The working tree rendered with a config edit; memoised by the edit's overrides. */
 async function render(edit: ((c: Values) => void) | undefined): Promise<StackRun> {
-    if (!edit) return successfulRun(stack);
-    const overrides = editConfig(stack, edit);
+    const overrides = editConfig(stack, (c) => {
+        asManaged(c);
+        edit?.(c);
+    });
     const key = JSON.stringify(overrides);
     if (!runs.has(key)) runs.set(key, runStack(stack, { overrides }));
     const run = await runs.get(key)!;

@@ -23,7 +23,11 @@ describe("plan/report", () => {
                 assert.ok(report.includes(heading), heading);
             }
             for (const [name, pool] of Object.entries(config.nodePools)) {
-                assert.ok(report.includes(`| ${name} | ${pool.minSize}–${pool.maxSize} × ${pool.instanceTypes.join(", ")}`), name);
+                const row =
+                    pool.provisioner === "karpenter"
+                        ? `| ${name} | ${pool.instanceTypes.join(", ")}${pool.gpu ? " (GPU)" : ""}: Karpenter ≤ ${pool.gpu ? `${pool.limits!.gpus} GPU` : `${pool.limits!.vcpus} vCPU`}`
+                        : `| ${name} | ${pool.minSize}–${pool.maxSize} × ${pool.instanceTypes.join(", ")}`;
+                assert.ok(report.includes(row), name);
             }
             for (const [ns, { quota }] of Object.entries(config.namespaces)) {
                 const hard = quotaHard(quota);

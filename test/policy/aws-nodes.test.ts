@@ -1,5 +1,8 @@
 import { launchTemplate, nodeGroup, subnet, vpc } from "../../policy/rules/aws-nodes";
 import { fixture, InventoryResource, RuleCases } from "../../policy/rules/evaluate";
+import { ec2NodeClass, karpenterNodePool } from "../../policy/rules/karpenter";
+import { ec2NodeClassSpec, nodePoolSpec } from "../../src/addons/karpenter";
+import { platformConfig } from "../harness";
 
 /** Fixtures of the network and node rules; test/policy/rules.test.ts runs every case. */
 
@@ -218,4 +221,82 @@ export const awsNodeCases: RuleCases = {
             },
         ],
     },
+    // Karpenter NodePools and node classes, rendered from prod's gpu pool by the program's own functions.
+    "karpenter-gpu-nodepool-taint": {
+        ok: [{ title: "prod's GPU NodePool", resources: [fixture(karpenterNodePool, "karpenter-nodepool-gpu", { spec: gpuNodePool() })] }],
+        bad: [
+            {
+                title: "a GPU NodePool without the nvidia.com/gpu taint (must fail)",
+                resources: [fixture(karpenterNodePool, "karpenter-nodepool-gpu", { spec: gpuNodePool({ taints: [] }) })],
+                message: /lacks the taint nvidia.com\/gpu=true:NoSchedule/,
+            },
+        ],
+    },
+    "karpenter-nodepool-limits": {
+        ok: [{ title: "prod's GPU NodePool", resources: [fixture(karpenterNodePool, "karpenter-nodepool-gpu", { spec: gpuNodePool() })] }],
+        bad: [
+            {
+                title: "a NodePool without limits",
+                resources: [fixture(karpenterNodePool, "karpenter-nodepool-gpu", { spec: { ...gpuNodePool(), limits: {} } })],
+                message: /without bound/,
+            },
+        ],
+    },
+    "karpenter-nodeclass-guarantees": {
+        ok: [{ title: "prod's GPU node class", resources: [fixture(ec2NodeClass, "karpenter-nodeclass-gpu", { spec: gpuNodeClass() })] }],
+        bad: [
+            {
+                title: "hop limit 2",
+                resources: [
+                    fixture(ec2NodeClass, "karpenter-nodeclass-gpu", {
+                        spec: { ...gpuNodeClass(), metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 2 } },
+                    }),
+                ],
+                message: /hop limit is not 1/,
+            },
+            {
+                title: "unencrypted root volume",
+                resources: [
+                    fixture(ec2NodeClass, "karpenter-nodeclass-gpu", {
+                        spec: {
+                            ...gpuNodeClass(),
+                            blockDeviceMappings: [{ deviceName: "/dev/xvda", ebs: { volumeType: "gp3", encrypted: false } }],
+                        },
+                    }),
+                ],
+                message: /not encrypted/,
+            },
+            {
+                title: "the latest AMI alias",
+                resources: [
+                    fixture(ec2NodeClass, "karpenter-nodeclass-gpu", {
+                        spec: { ...gpuNodeClass(), amiSelectorTerms: [{ alias: "al2023@latest" }] },
+                    }),
+                ],
+                message: /pin a version/,
+            },
+        ],
+    },
 };
+
+function prodGpuPool() {
+    const config = platformConfig("prod");
+    return { config, pool: config.nodePools.gpu };
+}
+
+function gpuNodePool(change: { taints?: never[] } = {}) {
+    const { config, pool } = prodGpuPool();
+    return nodePoolSpec("gpu", { ...pool, ...change }, config.network.availabilityZones);
+}
+
+function gpuNodeClass() {
+    const { pool } = prodGpuPool();
+    const facts = {
+        nodeRoleName: "r",
+        privateSubnetIds: ["subnet-1"],
+        clusterSecurityGroupId: "sg-1",
+        namePrefix: "ml-platform-prod",
+        tags: {},
+    };
+    return ec2NodeClassSpec("gpu", pool, facts);
+}

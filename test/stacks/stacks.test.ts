@@ -89,10 +89,22 @@ describe("whole stacks", () => {
             const counts = Object.fromEntries(countByType((await successfulRun(stack)).resources));
             const { network, nodePools } = platformConfig(stack);
             const zones = network.availabilityZones.length;
+            const pools = Object.values(nodePools);
             assert.deepEqual(
-                [counts["aws:ec2/natGateway:NatGateway"], counts["aws:ec2/subnet:Subnet"], counts["aws:eks/nodeGroup:NodeGroup"]],
-                // Per zone: private (nodes, pods), public, control plane, internal load balancers.
-                [network.natGateways === "perAz" ? zones : 1, 4 * zones, Object.keys(nodePools).length],
+                [
+                    counts["aws:ec2/natGateway:NatGateway"],
+                    counts["aws:ec2/subnet:Subnet"],
+                    counts["aws:eks/nodeGroup:NodeGroup"],
+                    counts["kubernetes:karpenter.sh/v1:NodePool"] ?? 0,
+                ],
+                // Per zone: private (nodes, pods), public, control plane, internal load balancers; a node
+                // group per managed pool, a NodePool per Karpenter pool.
+                [
+                    network.natGateways === "perAz" ? zones : 1,
+                    4 * zones,
+                    pools.filter((p) => p.provisioner === "managed").length,
+                    pools.filter((p) => p.provisioner === "karpenter").length,
+                ],
                 stack,
             );
         }

@@ -44,7 +44,7 @@ describe("synth/cli", () => {
         const result = synth(["--stack", "prod", "--out", out]);
         assert.equal(result.status, 0, result.stderr);
         assert.match(result.stdout, /Stack prod: \d+ resources/);
-        assert.match(result.stdout, /gpu\s+g5\.xlarge,g5\.2xlarge\s+0-4 nodes {2}GPU/);
+        assert.match(result.stdout, /gpu\s+g5\.xlarge,g5\.2xlarge\s+Karpenter ≤ 4 GPU; .*taints nvidia\.com\/gpu=true:NoSchedule {2}GPU/);
         const text = fs.readFileSync(path.join(out, "resources.json"), "utf8");
         const resources = JSON.parse(text) as Record<string, unknown>[];
         for (const r of resources) {
