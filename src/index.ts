@@ -7,6 +7,7 @@ import { Network } from "./aws/network";
 import { NodePools } from "./aws/node-pools";
 import { Registries } from "./aws/registries";
 import { argocd, argocdUrl } from "./addons/argocd";
+import { argoWorkflows, workflowsUrl } from "./addons/argo-workflows";
 import { certManager } from "./addons/cert-manager";
 import { clusterAutoscaler } from "./addons/cluster-autoscaler";
 import { PlatformServices } from "./addons/contract";
@@ -101,6 +102,7 @@ new PlatformServices("services", {
         objectStore,
         postgresql,
         argocd,
+        argoWorkflows,
         monitoringAddon([baseline]),
     ],
     after: [addons],
@@ -135,4 +137,5 @@ export = stackOutputs({
     bucketNames: objectStoreFacts(config, ctx.name).bucketNames,
     argocdUrl: argocdUrl(config.domain),
     grafanaUrl: grafanaUrl(config.domain),
+    workflowsUrl: workflowsUrl(config.domain),
 });

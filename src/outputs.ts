@@ -50,6 +50,7 @@ export const outputContract = {
     },
     argocdUrl: { type: "string", secret: false, description: "ArgoCD web UI and API (`https://argocd.<domain>`)." },
     grafanaUrl: { type: "string", secret: false, description: "Grafana web UI (`https://grafana.<domain>`)." },
+    workflowsUrl: { type: "string", secret: false, description: "Argo Workflows UI and API (`https://workflows.<domain>`)." },
     postgresHost: {
         type: "string",
         secret: false,

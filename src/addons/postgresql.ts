@@ -15,7 +15,7 @@ const operatorPorts = { webhook: 9443, metrics: 8080 };
 /** The database bootstrapped with the cluster and its owner; the others are `Database` objects. */
 export const bootstrapDatabase = { name: "dataplatform", owner: "dataplatform" } as const;
 /** Further databases and their owners (CloudNativePG `Database` resources, reclaim policy retain). */
-export const databases = { mlflow: { owner: "mlflow_service" } } as const;
+export const databases = { mlflow: { owner: "mlflow_service" }, argo_workflows: { owner: "argo_workflows_service" } } as const;
 
 /**
  * The design's service roles, managed by the operator (passwords by the secrets path): pipelines
@@ -26,6 +26,7 @@ export const serviceRoles = {
     pipeline_service: { inRoles: [bootstrapDatabase.owner], comment: "data pipelines: read-write on dataplatform" },
     dbt_service: { inRoles: [bootstrapDatabase.owner], comment: "dbt transformations: read-write on dataplatform" },
     mlflow_service: { inRoles: [], comment: "MLflow tracking server: owns the mlflow database" },
+    argo_workflows_service: { inRoles: [], comment: "Argo Workflows controller and server: own the workflow archive database" },
     data_analyst: { inRoles: ["pg_read_all_data"], comment: "analysts: read-only on every database" },
 } as const satisfies Record<string, { inRoles: readonly string[]; comment: string }>;
 
@@ -123,6 +124,9 @@ const cnpg = (
  * the cluster and databases survive destroy and renames, and their volumes are retained.
  */
 export class PostgreSql extends pulumi.ComponentResource {
+    /** Each role's generated password, for a client that needs it in its own namespace (the same value, delivered again). */
+    readonly rolePasswords: Record<string, pulumi.Output<string>> = {};
+
     constructor(name: string, context: AddonContext, opts: DeployOptions) {
         super("platform:addons:PostgreSql", name, {}, { parent: opts.parent });
         const { config } = context;
@@ -159,19 +163,20 @@ export class PostgreSql extends pulumi.ComponentResource {
         );
         const crdsReady = [...opts.dependsOn, operator];
 
-        const roleSecrets = [bootstrapDatabase.owner, ...Object.keys(serviceRoles)].map((role) =>
-            context.secrets.deliver(
+        const roleSecrets = [bootstrapDatabase.owner, ...Object.keys(serviceRoles)].map((role) => {
+            this.rolePasswords[role] = generatedPassword(`${roleSecretName(role)}-password`, { parent: this });
+            return context.secrets.deliver(
                 roleSecretName(role),
                 {
                     name: roleSecretName(role),
                     namespace: dataNamespace,
                     type: "kubernetes.io/basic-auth",
                     labels: { "cnpg.io/reload": "true" },
-                    data: { username: role, password: generatedPassword(`${roleSecretName(role)}-password`, { parent: this }) },
+                    data: { username: role, password: this.rolePasswords[role] },
                 },
                 { parent: this, dependsOn: [...after, opts.needed["data-namespace"]] },
-            ),
-        );
+            );
+        });
 
         const backupReady: pulumi.Resource[] = [];
         if (pg.backup.enabled || pg.recovery) {

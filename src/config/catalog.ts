@@ -157,6 +157,8 @@ export const charts = {
     barmanCloudPlugin: { chart: "plugin-barman-cloud", version: "0.7.0", repo: "https://cloudnative-pg.github.io/charts" },
     /** MinIO operator v7.1.1: the last release; the charts are frozen and the repository archived (README, MinIO). */
     minioOperator: { chart: "operator", version: "7.1.1", repo: "https://operator.min.io" },
+    /** Argo Workflows v4.0.6 (argoproj/argo-helm, charts/argo-workflows/Chart.yaml at tag argo-workflows-1.0.18). */
+    argoWorkflows: { chart: "argo-workflows", version: "1.0.18", repo: "https://argoproj.github.io/argo-helm" },
 } as const satisfies Record<string, ChartRef>;
 
 /**

@@ -110,6 +110,8 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         "argocd-server": pod("argocd", app("argocd-server"), "ArgoCD API and UI"),
         "argocd-repo-server": pod("argocd", app("argocd-repo-server"), "ArgoCD repo server (Git)"),
         "argocd-controller": pod("argocd", app("argocd-application-controller"), "ArgoCD application controller"),
+        "workflows-controller": pod("argo-workflows", app("argo-workflows-workflow-controller"), "Argo Workflows controller"),
+        "workflows-server": pod("argo-workflows", app("argo-workflows-server"), "Argo Workflows API and UI"),
     };
     if (minio) {
         components["minio-operator"] = pod("minio-operator", app("operator"), "MinIO operator");
@@ -127,6 +129,10 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         if (s3) components[`pipelines@${ns}`] = pod(ns, { ...app("pipelines"), ...s3Client }, `pipelines in ${ns} (S3 client)`);
     }
     for (const ns of mlops) components[`mlflow@${ns}`] = pod(ns, { ...app("mlflow"), ...s3Client }, `MLflow in ${ns}`);
+    // A workflow pod (the controller labels each with its workflow; workflowDefaults add the S3 client label).
+    for (const ns of mlops) {
+        components[`workflow@${ns}`] = pod(ns, { "workflows.argoproj.io/workflow": "training", ...s3Client }, `an Argo workflow pod in ${ns}`);
+    }
 
     const flow = (from: string, to: string, port: number, why: string, protocol?: "UDP"): DeclaredFlow => ({
         from,
@@ -144,6 +150,9 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         "postgres",
         "argocd-server",
         "argocd-controller",
+        "workflows-controller",
+        "workflows-server",
+        ...mlops.map((ns) => `workflow@${ns}`),
         ...(minio ? ["minio-operator"] : []),
         ...["prometheus", "prometheus-operator", "grafana"].filter((id) => id in components),
     ];
@@ -155,6 +164,7 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         ["cnpg-operator", 8080],
         ["postgres", dataPorts.postgresMetrics],
         ["argocd-controller", 8082],
+        ["workflows-controller", 9090],
         ...(minio ? ([["minio", dataPorts.minio]] as [string, number][]) : []),
         ...workloads.map((ns): [string, number] => [`app@${ns}`, 8080]),
     ];
@@ -176,6 +186,23 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         ...workloads.map((ns) => flow("public-alb", `app@${ns}`, 8080, "a workload's ingress (IP targets)")),
         flow("internal-alb", "grafana", 3000, "Grafana UI"),
         flow("internal-alb", "argocd-server", 8080, "ArgoCD UI"),
+        flow("internal-alb", "workflows-server", 2746, "Argo Workflows UI"),
+        flow("workflows-controller", "postgres-rw", dataPorts.postgres, "workflow archive"),
+        flow("workflows-server", "postgres-rw", dataPorts.postgres, "workflow archive (UI)"),
+        ...(minio
+            ? [
+                  flow("workflows-server", "minio-s3", dataPorts.minio, "artifacts for the UI"),
+                  ...mlops.map((ns) => flow(`workflow@${ns}`, "minio-s3", dataPorts.minio, "workflow artifacts")),
+              ]
+            : [
+                  flow("workflows-server", "s3", 443, "artifacts for the UI (kind s3)"),
+                  flow("workflows-server", "pod-identity-agent", 80, "S3 credentials"),
+                  ...mlops.flatMap((ns) => [
+                      flow(`workflow@${ns}`, "s3", 443, "workflow artifacts (kind s3)"),
+                      flow(`workflow@${ns}`, "pod-identity-agent", 80, "S3 credentials"),
+                  ]),
+              ]),
+        ...mlops.map((ns) => flow(`workflow@${ns}`, `mlflow@${ns}`, 5000, "tracking and model registry (train, register)")),
         flow("argocd-server", "argocd-repo-server", 8081, "manifests"),
         flow("argocd-repo-server", "internet", 443, "Git and chart repositories"),
         flow("grafana", "internet", 443, "dashboards by reference"),
@@ -188,6 +215,10 @@ export function networkModel(config: PlatformConfig): NetworkModel {
     const bypass = [
         ...(closed ? [flow("app@" + workloads[0], "grafana", 3000, "reaches a UI without its load balancer")] : []),
         ...[...clients, "any-pod"].map((id) => flow(id, "argocd-server", 8080, "reaches a UI without its load balancer")),
+        ...[...clients, ...mlops.map((ns) => `workflow@${ns}`), "any-pod"].map((id) =>
+            flow(id, "workflows-server", 2746, "reaches a UI without its load balancer"),
+        ),
+        ...[...clients, "any-pod"].map((id) => flow(id, "workflows-controller", 9090, "reads a controller's metrics")),
         ...(closed ? [flow("any-pod", "grafana", 3000, "reaches a UI without its load balancer")] : []),
     ];
     const internals = [...clients, "any-pod"].flatMap((id) => [
@@ -206,7 +237,10 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         : [];
     // Under restricted egress no workload reaches the internet; with kind s3 only labelled S3 clients reach 443 out.
     if (config.network.egress === "restricted") {
-        const unlabelled = [...workloads.map((ns) => `app@${ns}`), ...(minio ? mlops.map((ns) => `mlflow@${ns}`) : [])];
+        const unlabelled = [
+            ...workloads.map((ns) => `app@${ns}`),
+            ...(minio ? mlops.flatMap((ns) => [`mlflow@${ns}`, `workflow@${ns}`]) : []),
+        ];
         leaks.push(...unlabelled.map((id) => flow(id, "internet", 443, "restricted egress: no internet")));
     }
     const denied = dedupe([

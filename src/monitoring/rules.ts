@@ -1,5 +1,6 @@
 import type { PlatformConfig } from "../config";
 import { braces, burnRateWindows, errorBudget, SloConfig } from "./slo";
+import { workflowRuleGroup } from "./workflow-rules";
 
 /**
  * The platform's Prometheus rules as data (SPEC §4): SLI recording rules, SLO alerts with
@@ -184,6 +185,7 @@ export function platformRuleGroups(inputs: RuleInputs): RuleGroup[] {
             ],
         },
     );
+    groups.push(workflowRuleGroup(alert));
     return groups;
 }
 

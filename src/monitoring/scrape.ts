@@ -100,6 +100,12 @@ export function monitors(m: MonitorInputs): Monitor[] {
             selector: { matchLabels: { "app.kubernetes.io/part-of": "argocd" } },
             podMetricsEndpoints: [{ port: "metrics", interval }],
         }),
+        // argo-workflows v4.0.6: the leader's metrics on 9090 (`metrics`), plain HTTP (metricsConfig.secure false).
+        monitor("PodMonitor", "argo-workflows", {
+            namespaceSelector: inNamespace("argo-workflows"),
+            selector: { matchLabels: { "app.kubernetes.io/name": "argo-workflows-workflow-controller" } },
+            podMetricsEndpoints: [{ port: "metrics", interval }],
+        }),
         monitor("PodMonitor", "sealed-secrets", {
             namespaceSelector: inNamespace("sealed-secrets"),
             selector: { matchLabels: { "app.kubernetes.io/name": "sealed-secrets" } },
@@ -114,7 +120,7 @@ export function monitors(m: MonitorInputs): Monitor[] {
  * ArgoCD 8082–8084 and notifications 9001, Sealed Secrets 8081, operators and controllers 8080,
  * cluster-autoscaler 8085, CoreDNS 9153, cert-manager 9402. The service namespaces allow the monitoring namespace in on their side.
  */
-export const scrapePorts = [8080, 8081, 8082, 8083, 8084, 8085, 9000, 9001, 9153, 9187, 9400, 9402];
+export const scrapePorts = [8080, 8081, 8082, 8083, 8084, 8085, 9000, 9001, 9090, 9153, 9187, 9400, 9402];
 
 /** Kubelet (and cAdvisor) 10250 and node-exporter 9100: host-network endpoints on the nodes' VPC addresses. */
 export const nodePorts = [9100, 10250];
