@@ -7,7 +7,7 @@ import { Network } from "./aws/network";
 import { NodePools } from "./aws/node-pools";
 import { Registries } from "./aws/registries";
 import { argocd, argocdUrl } from "./addons/argocd";
-import { argoWorkflows, workflowsUrl } from "./addons/argo-workflows";
+import { argoWorkflowsAddon, workflowsUrl } from "./addons/argo-workflows";
 import { certManager } from "./addons/cert-manager";
 import { clusterAutoscaler } from "./addons/cluster-autoscaler";
 import { PlatformServices } from "./addons/contract";
@@ -102,7 +102,7 @@ new PlatformServices("services", {
         objectStore,
         postgresql,
         argocd,
-        argoWorkflows,
+        argoWorkflowsAddon([baseline]),
         monitoringAddon([baseline]),
     ],
     after: [addons],

@@ -408,8 +408,16 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
     }
 }
 
-export const argoWorkflows: Addon = {
-    id: "argo-workflows",
-    needs: ["aws-load-balancer-controller", "postgresql", "object-store"],
-    deploy: (context, opts) => new ArgoWorkflows("argo-workflows", context, opts),
-};
+/**
+ * The add-on. `mlopsNamespaces`: what creates the mlops namespaces (the baseline), which the chart's
+ * workflow service accounts and roles, and this add-on's roles, repositories and policies go into.
+ */
+export function argoWorkflowsAddon(mlopsNamespaces: pulumi.Resource[]): Addon {
+    return {
+        id: "argo-workflows",
+        // The server's Ingress is validated by the load balancer controller's webhook; the archive needs PostgreSQL.
+        needs: ["aws-load-balancer-controller", "postgresql", "object-store"],
+        deploy: (context, opts) =>
+            new ArgoWorkflows("argo-workflows", context, { ...opts, dependsOn: [...opts.dependsOn, ...mlopsNamespaces] }),
+    };
+}
