@@ -2,6 +2,7 @@ import { poolLabel } from "../aws/node-pools";
 import { gpuTaint, PlatformConfig } from "../config";
 import { namespacesOfKind } from "../k8s/baseline";
 import { PodSpec } from "../k8s/pod-admission";
+export { crdFacts, crdProblems } from "./argo-workflows-crd";
 
 /**
  * The training pipeline (issue 20, the CI/CT/CD visual's training DAG) as a ClusterWorkflowTemplate:
@@ -20,16 +21,6 @@ export const mlflowClientImage = "ghcr.io/mlflow/mlflow:v2.22.1";
 export const trainDefaults = { gpus: 1, cpu: "2", memory: "8Gi" } as const;
 /** Requests and limits of the CPU steps (prepare, validate, evaluate, gate, register). */
 export const cpuStepResources = { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "2Gi" } };
-
-/** The keys the CRD schema at the pinned tag allows (properties of spec, a template, a DAG task, a parameter). */
-export const crdFacts = {
-    spec: ["activeDeadlineSeconds", "affinity", "archiveLogs", "arguments", "artifactGC", "artifactRepositoryRef", "automountServiceAccountToken", "dnsConfig", "dnsPolicy", "entrypoint", "executor", "hooks", "hostAliases", "hostNetwork", "imagePullSecrets", "metrics", "nodeSelector", "onExit", "parallelism", "podDisruptionBudget", "podGC", "podMetadata", "podPriorityClassName", "podSpecPatch", "priority", "retryStrategy", "schedulerName", "securityContext", "serviceAccountName", "shutdown", "suspend", "synchronization", "templateDefaults", "templates", "tolerations", "ttlStrategy", "volumeClaimGC", "volumeClaimTemplates", "volumes", "workflowMetadata", "workflowTemplateRef"],
-    template: ["activeDeadlineSeconds", "affinity", "annotations", "archiveLocation", "automountServiceAccountToken", "container", "containerSet", "daemon", "dag", "data", "executor", "failFast", "hostAliases", "http", "initContainers", "inputs", "memoize", "metadata", "metrics", "name", "nodeSelector", "outputs", "parallelism", "plugin", "podSpecPatch", "priorityClassName", "resource", "retryStrategy", "schedulerName", "script", "securityContext", "serviceAccountName", "sidecars", "steps", "suspend", "synchronization", "timeout", "tolerations", "volumes"],
-    dagTask: ["arguments", "continueOn", "dependencies", "depends", "hooks", "inline", "name", "onExit", "template", "templateRef", "when", "withItems", "withParam", "withSequence"],
-    parameter: ["default", "description", "enum", "globalName", "name", "value", "valueFrom"],
-    /** `required` lists: dag → tasks, task → name, parameter → name; the object → metadata, spec. */
-    required: { object: ["metadata", "spec"], dag: ["tasks"], dagTask: ["name"], parameter: ["name"] },
-} as const;
 
 /** The GPU pools of a stack and the labels that single them out (src/aws/node-pools.ts poolLabels). */
 export function gpuPoolNames(config: PlatformConfig): string[] {
@@ -114,7 +105,11 @@ export function trainingTemplate(config: PlatformConfig) {
                     { name: "train-image", description: "image of the training step (CUDA)" },
                     { name: "evaluate-image", description: "image of the evaluation step; writes /work/metrics.json" },
                     { name: "model-name", description: "registered model name in MLflow" },
-                    { name: "model-alias", default: "challenger", description: "alias the new version gets (aliases, not stages: MLflow ≥ 2.9)" },
+                    {
+                        name: "model-alias",
+                        default: "challenger",
+                        description: "alias the new version gets (aliases, not stages: MLflow ≥ 2.9)",
+                    },
                     {
                         name: "metric-thresholds",
                         default: JSON.stringify({ accuracy: { min: 0.9 } }),
@@ -136,11 +131,36 @@ export function trainingTemplate(config: PlatformConfig) {
                     dag: {
                         tasks: [
                             { name: "prepare", template: "prepare" },
-                            { name: "validate-data", template: "validate-data", depends: "prepare", arguments: { artifacts: [{ name: "dataset", from: "{{tasks.prepare.outputs.artifacts.dataset}}" }] } },
-                            { name: "train", template: "train", depends: "validate-data", arguments: { artifacts: [{ name: "dataset", from: "{{tasks.prepare.outputs.artifacts.dataset}}" }] } },
-                            { name: "evaluate", template: "evaluate", depends: "train", arguments: { parameters: [{ name: "run-id", value: "{{tasks.train.outputs.parameters.run-id}}" }] } },
-                            { name: "quality-gate", template: "quality-gate", depends: "evaluate", arguments: { parameters: [{ name: "metrics", value: "{{tasks.evaluate.outputs.parameters.metrics}}" }] } },
-                            { name: "register", template: "register", depends: "quality-gate", arguments: { parameters: [{ name: "run-id", value: "{{tasks.train.outputs.parameters.run-id}}" }] } },
+                            {
+                                name: "validate-data",
+                                template: "validate-data",
+                                depends: "prepare",
+                                arguments: { artifacts: [{ name: "dataset", from: "{{tasks.prepare.outputs.artifacts.dataset}}" }] },
+                            },
+                            {
+                                name: "train",
+                                template: "train",
+                                depends: "validate-data",
+                                arguments: { artifacts: [{ name: "dataset", from: "{{tasks.prepare.outputs.artifacts.dataset}}" }] },
+                            },
+                            {
+                                name: "evaluate",
+                                template: "evaluate",
+                                depends: "train",
+                                arguments: { parameters: [{ name: "run-id", value: "{{tasks.train.outputs.parameters.run-id}}" }] },
+                            },
+                            {
+                                name: "quality-gate",
+                                template: "quality-gate",
+                                depends: "evaluate",
+                                arguments: { parameters: [{ name: "metrics", value: "{{tasks.evaluate.outputs.parameters.metrics}}" }] },
+                            },
+                            {
+                                name: "register",
+                                template: "register",
+                                depends: "quality-gate",
+                                arguments: { parameters: [{ name: "run-id", value: "{{tasks.train.outputs.parameters.run-id}}" }] },
+                            },
                         ],
                     },
                 },
@@ -164,16 +184,34 @@ export function trainingTemplate(config: PlatformConfig) {
                     outputs: { parameters: [{ name: "run-id", valueFrom: { path: "/work/run-id" } }] },
                 },
                 {
-                    ...step("evaluate", p("evaluate-image"), ["--run-id", "{{inputs.parameters.run-id}}", "--metrics", "/work/metrics.json"]),
+                    ...step("evaluate", p("evaluate-image"), [
+                        "--run-id",
+                        "{{inputs.parameters.run-id}}",
+                        "--metrics",
+                        "/work/metrics.json",
+                    ]),
                     inputs: { parameters: [{ name: "run-id" }] },
                     outputs: { parameters: [{ name: "metrics", valueFrom: { path: "/work/metrics.json" } }] },
                 },
                 {
-                    ...step("quality-gate", mlflowClientImage, ["python", "-c", gateScript, "{{inputs.parameters.metrics}}", p("metric-thresholds")]),
+                    ...step("quality-gate", mlflowClientImage, [
+                        "python",
+                        "-c",
+                        gateScript,
+                        "{{inputs.parameters.metrics}}",
+                        p("metric-thresholds"),
+                    ]),
                     inputs: { parameters: [{ name: "metrics" }] },
                 },
                 {
-                    ...step("register", mlflowClientImage, ["python", "-c", registerScript, "{{inputs.parameters.run-id}}", p("model-name"), p("model-alias")]),
+                    ...step("register", mlflowClientImage, [
+                        "python",
+                        "-c",
+                        registerScript,
+                        "{{inputs.parameters.run-id}}",
+                        p("model-name"),
+                        p("model-alias"),
+                    ]),
                     inputs: { parameters: [{ name: "run-id" }] },
                 },
             ],
@@ -210,10 +248,20 @@ export function renderStepPod(
     params: Record<string, string> = {},
     workflowName = "training-abc12",
 ): PodSpec {
-    const all = Object.fromEntries(template.spec.arguments.parameters.map((x) => [x.name, "default" in x ? String(x.default) : `<${x.name}>`]));
-    const t = substitute(template.spec.templates.find((x) => x.name === stepName) as Template & Record<string, unknown>, { ...all, ...params });
+    const all = Object.fromEntries(
+        template.spec.arguments.parameters.map((x) => [x.name, "default" in x ? String(x.default) : `<${x.name}>`]),
+    );
+    const t = substitute(template.spec.templates.find((x) => x.name === stepName) as Template & Record<string, unknown>, {
+        ...all,
+        ...params,
+    });
     if (!t || !("container" in t) || !t.container) throw new Error(`no container step ${stepName} in ${template.metadata.name}`);
-    const executor = (name: string) => ({ name, image: "quay.io/argoproj/argoexec:v4.0.6", resources: defaults.executor.resources, securityContext: defaults.executor.securityContext });
+    const executor = (name: string) => ({
+        name,
+        image: "quay.io/argoproj/argoexec:v4.0.6",
+        resources: defaults.executor.resources,
+        securityContext: defaults.executor.securityContext,
+    });
     return {
         metadata: { labels: { ...(defaults.spec.podMetadata?.labels ?? {}), "workflows.argoproj.io/workflow": workflowName } },
         spec: {
@@ -226,25 +274,4 @@ export function renderStepPod(
             ...("tolerations" in t ? { tolerations: t.tolerations } : {}),
         },
     } as PodSpec;
-}
-
-/** Keys of the template not in the CRD schema at the pinned tag, and required keys missing: [] when it conforms. */
-export function crdProblems(template: ReturnType<typeof trainingTemplate>): string[] {
-    const out: string[] = [];
-    const only = (where: string, obj: object, allowed: readonly string[]) =>
-        Object.keys(obj).forEach((k) => allowed.includes(k) || out.push(`${where}.${k} is not in the CRD`));
-    const need = (where: string, obj: object, required: readonly string[]) =>
-        required.forEach((k) => k in obj || out.push(`${where}.${k} is required`));
-    need("", template, crdFacts.required.object);
-    only("spec", template.spec, crdFacts.spec);
-    template.spec.arguments.parameters.forEach((x, i) => (only(`spec.arguments.parameters[${i}]`, x, crdFacts.parameter), need(`spec.arguments.parameters[${i}]`, x, crdFacts.required.parameter)));
-    for (const t of template.spec.templates as Record<string, unknown>[]) {
-        only(`templates.${t.name}`, t, crdFacts.template);
-        const dag = t.dag as { tasks?: Record<string, unknown>[] } | undefined;
-        if (dag) {
-            need(`templates.${t.name}.dag`, dag, crdFacts.required.dag);
-            (dag.tasks ?? []).forEach((task) => (only(`templates.${t.name}.dag.tasks`, task, crdFacts.dagTask), need(`templates.${t.name}.dag.tasks`, task, crdFacts.required.dagTask)));
-        }
-    }
-    return out;
 }

@@ -273,7 +273,10 @@ export const configSchema = z.strictObject({
                 })
                 .optional(),
             /** Tracking URI the training template's register step uses. Default: the MLflow Service in the first mlops namespace. */
-            mlflowTrackingUri: z.string().regex(/^https?:\/\/[^\s]+$/, "must be an http(s) URL").optional(),
+            mlflowTrackingUri: z
+                .string()
+                .regex(/^https?:\/\/[^\s]+$/, "must be an http(s) URL")
+                .optional(),
         })
         .default({ controllerReplicas: 1, serverReplicas: 1, archiveTtlDays: 30, authModes: ["client"] }),
     monitoring: z.strictObject({

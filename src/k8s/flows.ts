@@ -131,7 +131,11 @@ export function networkModel(config: PlatformConfig): NetworkModel {
     for (const ns of mlops) components[`mlflow@${ns}`] = pod(ns, { ...app("mlflow"), ...s3Client }, `MLflow in ${ns}`);
     // A workflow pod (the controller labels each with its workflow; workflowDefaults add the S3 client label).
     for (const ns of mlops) {
-        components[`workflow@${ns}`] = pod(ns, { "workflows.argoproj.io/workflow": "training", ...s3Client }, `an Argo workflow pod in ${ns}`);
+        components[`workflow@${ns}`] = pod(
+            ns,
+            { "workflows.argoproj.io/workflow": "training", ...s3Client },
+            `an Argo workflow pod in ${ns}`,
+        );
     }
 
     const flow = (from: string, to: string, port: number, why: string, protocol?: "UDP"): DeclaredFlow => ({

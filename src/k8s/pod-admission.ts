@@ -54,7 +54,9 @@ export interface PodSpec {
         affinity?: {
             nodeAffinity?: {
                 requiredDuringSchedulingIgnoredDuringExecution?: {
-                    nodeSelectorTerms: { matchExpressions: { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }[] }[];
+                    nodeSelectorTerms: {
+                        matchExpressions: { key: string; operator: "In" | "NotIn" | "Exists" | "DoesNotExist"; values?: string[] }[];
+                    }[];
                 };
             };
         };
@@ -84,7 +86,9 @@ const amount = (q: string, resource: string): number => {
 export function podUsage(pod: PodSpec): Record<string, number> {
     const usage: Record<string, number> = { pods: 1 };
     for (const kind of ["requests", "limits"] as const) {
-        const names = new Set([...pod.spec.containers, ...(pod.spec.initContainers ?? [])].flatMap((c) => Object.keys(c.resources?.[kind] ?? {})));
+        const names = new Set(
+            [...pod.spec.containers, ...(pod.spec.initContainers ?? [])].flatMap((c) => Object.keys(c.resources?.[kind] ?? {})),
+        );
         for (const r of names) {
             const key = r === "nvidia.com/gpu" && kind === "requests" ? "requests.nvidia.com/gpu" : `${kind}.${r}`;
             const of = (c: Container) => (c.resources?.[kind]?.[r] !== undefined ? amount(c.resources[kind]![r], r) : 0);
@@ -134,7 +138,8 @@ export function restrictedProblems(pod: PodSpec): string[] {
         if (!(sc.runAsNonRoot ?? s.securityContext?.runAsNonRoot)) out.push(`${c.name}: runAsNonRoot must be true`);
         if ((sc.runAsUser ?? s.securityContext?.runAsUser) === 0) out.push(`${c.name}: runAsUser 0`);
         const seccomp = sc.seccompProfile?.type ?? s.securityContext?.seccompProfile?.type;
-        if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost") out.push(`${c.name}: seccompProfile must be RuntimeDefault or Localhost`);
+        if (seccomp !== "RuntimeDefault" && seccomp !== "Localhost")
+            out.push(`${c.name}: seccompProfile must be RuntimeDefault or Localhost`);
         if ((c.ports ?? []).some((p) => p.hostPort)) out.push(`${c.name}: hostPort`);
     }
     return out;

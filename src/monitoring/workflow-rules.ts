@@ -11,7 +11,12 @@ import type { AlertRule, RuleGroup, Severity } from "./rules";
  * Pending training pods on the GPU pool are the GPU add-on's `GPUPodsPending` (issue 19), not here.
  */
 export function workflowRuleGroup(
-    alert: (name: string, component: string, severity: Severity, a: { expr: string; for: string; summary: string; description: string }) => AlertRule,
+    alert: (
+        name: string,
+        component: string,
+        severity: Severity,
+        a: { expr: string; for: string; summary: string; description: string },
+    ) => AlertRule,
 ): RuleGroup {
     return {
         name: "platform-argo-workflows",
@@ -21,7 +26,8 @@ export function workflowRuleGroup(
                 expr: 'sum by (namespace, phase) (increase(argo_workflows_total_count{phase=~"Failed|Error"}[15m])) > 0',
                 for: "0m",
                 summary: "Argo workflows {{ $labels.phase }} in {{ $labels.namespace }}",
-                description: "{{ $value | humanize }} workflow(s) in {{ $labels.namespace }} ended {{ $labels.phase }} in the last 15 minutes.",
+                description:
+                    "{{ $value | humanize }} workflow(s) in {{ $labels.namespace }} ended {{ $labels.phase }} in the last 15 minutes.",
             }),
             alert("ArgoWorkflowsControllerErrors", "argo-workflows", "warning", {
                 expr: "sum by (cause) (increase(argo_workflows_error_count[15m])) > 0",

@@ -41,7 +41,8 @@ describe("addons/argo-workflows", () => {
             const q = argoWorkflowsQuota(config.argoWorkflows);
             assert.equal(hard["limits.cpu"], String(q.cpu));
             const s = argoWorkflowsSizes;
-            const cpu = config.argoWorkflows.controllerReplicas * s.controller.cpu[1] + config.argoWorkflows.serverReplicas * s.server.cpu[1];
+            const cpu =
+                config.argoWorkflows.controllerReplicas * s.controller.cpu[1] + config.argoWorkflows.serverReplicas * s.server.cpu[1];
             assert.ok(q.cpu >= 2 * cpu);
             assert.equal(outputs!.workflowsUrl, `https://workflows.${config.domain}`);
             assert.deepEqual(v.server.ingress.hosts, [`workflows.${config.domain}`]);
@@ -61,15 +62,18 @@ describe("addons/argo-workflows", () => {
                 "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding",
                 "argo-workflows-mlops-only",
             );
-            const selector = (binding.inputs.spec as { matchResources: { namespaceSelector: { matchExpressions: unknown[] } } }).matchResources
-                .namespaceSelector;
+            const selector = (binding.inputs.spec as { matchResources: { namespaceSelector: { matchExpressions: unknown[] } } })
+                .matchResources.namespaceSelector;
             assert.deepEqual(selector.matchExpressions, [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: mlops }]);
             for (const ns of mlops) {
                 const repo = named(resources, "kubernetes:core/v1:ConfigMap", "artifact-repositories").find(
                     (x) => (x.inputs.metadata as { namespace: string }).namespace === ns,
                 );
                 assert.ok(repo, `${ns} has its artifact repository`);
-                assert.deepEqual(JSON.parse((repo!.inputs.data as { default: string }).default), artifactRepository(config, `ml-platform-${stack}`));
+                assert.deepEqual(
+                    JSON.parse((repo!.inputs.data as { default: string }).default),
+                    artifactRepository(config, `ml-platform-${stack}`),
+                );
             }
         });
 
@@ -98,10 +102,17 @@ describe("addons/argo-workflows", () => {
 
     it("authModes: client by default; sso needs its block (the case that must fail), then renders SSO with RBAC", async () => {
         const { problems } = await configProblems("dev", (v) => (v.argoWorkflows = { ...v.argoWorkflows, authModes: ["client", "sso"] }));
-        assert.ok(problems.some((p) => p.includes("argoWorkflows.sso") && p.includes("authModes includes sso")), problems.join("\n"));
+        assert.ok(
+            problems.some((p) => p.includes("argoWorkflows.sso") && p.includes("authModes includes sso")),
+            problems.join("\n"),
+        );
         const run = await runStack("dev", {
             overrides: editConfig("dev", (v) => {
-                v.argoWorkflows = { ...v.argoWorkflows, authModes: ["client", "sso"], sso: { issuer: "https://idp.example.com", adminGroup: "ml-admins" } };
+                v.argoWorkflows = {
+                    ...v.argoWorkflows,
+                    authModes: ["client", "sso"],
+                    sso: { issuer: "https://idp.example.com", adminGroup: "ml-admins" },
+                };
             }),
         });
         if (run.error) throw run.error;
@@ -109,14 +120,29 @@ describe("addons/argo-workflows", () => {
         assert.deepEqual(v.server.authModes, ["client", "sso"]);
         assert.equal(v.server.sso!.redirectUrl, `https://workflows.${platformConfig("dev").domain}/oauth2/callback`);
         const admin = named(run.resources, "kubernetes:core/v1:ServiceAccount", "workflows-admin")[0];
-        assert.equal((admin.inputs.metadata as { annotations: Record<string, string> }).annotations["workflows.argoproj.io/rbac-rule"], '"ml-admins" in groups');
-        const { problems: serverMode } = await configProblems("dev", (v) => (v.argoWorkflows = { ...v.argoWorkflows, authModes: ["server"] }));
-        assert.ok(serverMode.some((p) => p.includes("argoWorkflows.authModes")), "server mode (everyone acts as the server) is refused");
+        assert.equal(
+            (admin.inputs.metadata as { annotations: Record<string, string> }).annotations["workflows.argoproj.io/rbac-rule"],
+            '"ml-admins" in groups',
+        );
+        const { problems: serverMode } = await configProblems(
+            "dev",
+            (v) => (v.argoWorkflows = { ...v.argoWorkflows, authModes: ["server"] }),
+        );
+        assert.ok(
+            serverMode.some((p) => p.includes("argoWorkflows.authModes")),
+            "server mode (everyone acts as the server) is refused",
+        );
     });
 
     it("a stack without the workflow-artifacts bucket is refused before anything is created (the case that must fail)", async () => {
-        const { problems } = await configProblems("dev", (v) => (v.objectStore = { ...v.objectStore, buckets: ["mlflow-artifacts", "models"] }));
-        assert.ok(problems.some((p) => p.includes("workflow-artifacts")), problems.join("\n"));
+        const { problems } = await configProblems(
+            "dev",
+            (v) => (v.objectStore = { ...v.objectStore, buckets: ["mlflow-artifacts", "models"] }),
+        );
+        assert.ok(
+            problems.some((p) => p.includes("workflow-artifacts")),
+            problems.join("\n"),
+        );
     });
 
     it("with objectStore.kind s3: workflow pods and the server use Pod Identity on workflow-artifacts only, no keys, inside the boundary", async () => {
@@ -130,19 +156,23 @@ describe("addons/argo-workflows", () => {
         const associations = ofType(run.resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation").filter((a) =>
             ["argo-workflow", "argo-workflows-server"].includes(a.inputs.serviceAccount as string),
         );
-        assert.deepEqual(associations.map((a) => `${a.inputs.namespace}/${a.inputs.serviceAccount}`).sort(), [
-            "argo-workflows/argo-workflows-server",
-            ...namespacesOfKind(config, "mlops").map((ns) => `${ns}/argo-workflow`),
-        ].sort());
+        assert.deepEqual(
+            associations.map((a) => `${a.inputs.namespace}/${a.inputs.serviceAccount}`).sort(),
+            ["argo-workflows/argo-workflows-server", ...namespacesOfKind(config, "mlops").map((ns) => `${ns}/argo-workflow`)].sort(),
+        );
         const v = values(run.resources);
         assert.deepEqual(v.controller.workflowDefaults.spec.podMetadata?.labels, { "platform.company.io/object-store-client": "true" });
         // Their policies: S3 (and KMS) on the workflow-artifacts bucket only, under the boundary's ceiling.
         const policies = ofType(run.resources, "aws:iam/rolePolicy:RolePolicy").filter((r) => r.name.includes("workflows"));
         assert.equal(policies.length, associations.length, "one policy per consumer");
         for (const p of policies) {
-            const statements = JSON.parse(String(p.inputs.policy)).Statement as { Action: string | string[]; Resource: string | string[] }[];
+            const statements = JSON.parse(String(p.inputs.policy)).Statement as {
+                Action: string | string[];
+                Resource: string | string[];
+            }[];
             for (const s of statements) {
-                for (const action of [s.Action].flat()) assert.ok((boundaryServices as readonly string[]).includes(action.split(":")[0]), action);
+                for (const action of [s.Action].flat())
+                    assert.ok((boundaryServices as readonly string[]).includes(action.split(":")[0]), action);
                 for (const resource of [s.Resource].flat().filter((x) => x.startsWith("arn:aws:s3")))
                     assert.match(resource, /workflow-artifacts/, `${p.name} reaches only the workflow-artifacts bucket`);
             }

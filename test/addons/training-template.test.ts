@@ -61,9 +61,15 @@ describe("addons/training-template", () => {
         it(`${stack}: a train pod asking for more GPUs or memory than the quota is refused (the case that must fail)`, () => {
             const { quota } = mlopsOf(config).ns;
             const tooMany = quotaProblems(trainPod(config, { gpus: String(quota.gpus + 1) }), quota);
-            assert.ok(tooMany.some((p) => p.startsWith("requests.nvidia.com/gpu")), tooMany.join("; "));
+            assert.ok(
+                tooMany.some((p) => p.startsWith("requests.nvidia.com/gpu")),
+                tooMany.join("; "),
+            );
             const tooBig = quotaProblems(trainPod(config, { "train-memory": `${quota.memoryGiB + 1}Gi` }), quota);
-            assert.ok(tooBig.some((p) => p.startsWith("limits.memory")), tooBig.join("; "));
+            assert.ok(
+                tooBig.some((p) => p.startsWith("limits.memory")),
+                tooBig.join("; "),
+            );
         });
 
         it(`${stack}: every container of the train pod passes Pod Security restricted; one without seccomp or dropping nothing fails`, () => {
@@ -75,7 +81,10 @@ describe("addons/training-template", () => {
             delete broken.spec.securityContext!.seccompProfile;
             main.securityContext!.capabilities = {};
             const problems = restrictedProblems(broken);
-            assert.ok(problems.some((p) => p.includes("seccompProfile")) && problems.some((p) => p.includes("drop ALL")), problems.join("; "));
+            assert.ok(
+                problems.some((p) => p.includes("seccompProfile")) && problems.some((p) => p.includes("drop ALL")),
+                problems.join("; "),
+            );
         });
 
         it(`${stack}: the train pod schedules only on GPU pools; without the toleration nowhere (the case that must fail)`, () => {
@@ -117,7 +126,12 @@ describe("addons/training-template", () => {
         const main = pod.spec.containers.find((c) => c.name === "main")!;
         console.log(
             "      prod train pod:",
-            JSON.stringify({ resources: main.resources, tolerations: pod.spec.tolerations, affinity: pod.spec.affinity, securityContext: pod.spec.securityContext }),
+            JSON.stringify({
+                resources: main.resources,
+                tolerations: pod.spec.tolerations,
+                affinity: pod.spec.affinity,
+                securityContext: pod.spec.securityContext,
+            }),
         );
         assert.ok(main.resources);
     });

@@ -84,7 +84,10 @@ const cases: Case[] = [
 ];
 
 const withoutAnnotations = (groups: RuleGroup[]): RuleGroup[] =>
-    groups.map((g) => ({ name: g.name, rules: g.rules.map((r) => (isAlert(r) ? ({ ...r, annotations: undefined } as unknown as AlertRule) : r)) }));
+    groups.map((g) => ({
+        name: g.name,
+        rules: g.rules.map((r) => (isAlert(r) ? ({ ...r, annotations: undefined } as unknown as AlertRule) : r)),
+    }));
 
 function promtoolTest(stack: string, testCases: Case[]) {
     const groups = withoutAnnotations(platformRuleGroups(ruleInputs(stackConfig(stack))));
@@ -105,8 +108,14 @@ describe("monitoring/Argo Workflows alerts under promtool test rules", () => {
         const group = platformRuleGroups(ruleInputs(stackConfig("prod"))).find((g) => g.name === "platform-argo-workflows")!;
         for (const alert of group.rules.filter(isAlert).map((a) => a.alert)) {
             const mine = cases.filter((c) => c.alertname === alert);
-            assert.ok(mine.some((c) => c.exp_alerts.length > 0), `${alert}: no case where it fires`);
-            assert.ok(mine.some((c) => c.exp_alerts.length === 0), `${alert}: no case where it stays silent`);
+            assert.ok(
+                mine.some((c) => c.exp_alerts.length > 0),
+                `${alert}: no case where it fires`,
+            );
+            assert.ok(
+                mine.some((c) => c.exp_alerts.length === 0),
+                `${alert}: no case where it stays silent`,
+            );
         }
     });
 
