@@ -95,9 +95,10 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
             { parent: this, dependsOn: [kept] },
         );
 
-        for (const account of ssoAccounts) {
-            const rule =
-                account.role === "edit" ? JSON.stringify(config.argoWorkflows.sso?.adminGroup ?? "platform-admins") + " in groups" : "true";
+        // SSO logins act as these accounts (and their tokens): made only when SSO is on.
+        const sso = config.argoWorkflows.authModes.includes("sso") ? config.argoWorkflows.sso : undefined;
+        for (const account of sso ? ssoAccounts : []) {
+            const rule = account.role === "edit" ? `${JSON.stringify(sso!.adminGroup)} in groups` : "true";
             const sa = new k8s.core.v1.ServiceAccount(
                 `argo-workflows-${account.name}`,
                 {
@@ -135,6 +136,7 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                     { metadata: { name: `workflows-${account.role}`, namespace: team }, rules: workflowRoleRules(account.role) },
                     inTeam,
                 );
+                if (!sso) continue;
                 new k8s.rbac.v1.RoleBinding(
                     `${team}-workflows-${account.role}`,
                     {
