@@ -152,11 +152,12 @@ function helmValues(resources: readonly ResourceRecord[], chart: string): Json[]
         .map((r) => r.inputs.values as Json);
 }
 
-/** Load balancers the charts' Ingresses make: ArgoCD's server and Grafana, one ALB each. */
+/** Load balancers the charts' Ingresses make: ArgoCD's server, Grafana and the Argo Workflows server, one ALB each. */
 function chartIngresses(resources: readonly ResourceRecord[]): number {
     const argocd = helmValues(resources, "argo-cd").filter((v) => v.server?.ingress?.enabled).length;
     const grafana = helmValues(resources, "kube-prometheus-stack").filter((v) => v.grafana?.ingress?.enabled).length;
-    return argocd + grafana;
+    const workflows = helmValues(resources, "argo-workflows").filter((v) => v.server?.ingress?.enabled).length;
+    return argocd + grafana + workflows;
 }
 
 /** `500Gi` → 500, `1Ti` → 1024, `512Mi` → 0.5. */
