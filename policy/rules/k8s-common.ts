@@ -48,6 +48,8 @@ const clusterScopedKinds = new Set([
     "ValidatingWebhookConfiguration",
     "ValidatingAdmissionPolicy",
     "ValidatingAdmissionPolicyBinding",
+    // Argo Workflows (argoproj.io_clusterworkflowtemplates.yaml: scope Cluster).
+    "ClusterWorkflowTemplate",
     "ClusterIssuer",
 ]);
 

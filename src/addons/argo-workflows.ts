@@ -16,7 +16,7 @@ import {
 } from "./argo-workflows-values";
 import { Addon, AddonContext, helmRelease, serviceNamespace } from "./contract";
 import { PostgreSql } from "./postgresql";
-import { trainingTemplate } from "./training-template";
+import { gpuPoolNames, trainingTemplate } from "./training-template";
 
 export * from "./argo-workflows-values";
 
@@ -166,9 +166,11 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                 inTeam,
             );
         }
-        // After the release: its CRDs must exist (deploy-order rule 1).
-        const template = trainingTemplate(config);
-        new k8s.apiextensions.CustomResource(template.metadata.name, template, afterRelease);
+        // After the release: its CRDs must exist (deploy-order rule 1). Its train step needs a GPU pool.
+        if (gpuPoolNames(config).length > 0) {
+            const template = trainingTemplate(config);
+            new k8s.apiextensions.CustomResource(template.metadata.name, template, afterRelease);
+        }
         this.registerOutputs({});
     }
 }

@@ -65,6 +65,7 @@ export const regionZones: Readonly<Record<string, string>> = {
  */
 export const kubernetesNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
 export const platformServiceNamespaces = [
+    "argo-workflows",
     "argocd",
     "cert-manager",
     "cnpg-system",

@@ -54,6 +54,7 @@ describe("addons/monitoring", () => {
             assert.deepEqual(rules.map((r) => meta(r).name).sort(), groups.map((g) => g.name).sort());
             const monitors = [...crs(resources, "ServiceMonitor"), ...crs(resources, "PodMonitor")];
             assert.deepEqual(monitors.map((r) => meta(r).name).sort(), [
+                "argo-workflows",
                 "argocd",
                 "cloudnative-pg",
                 "cloudnative-pg-operator",
