@@ -170,13 +170,30 @@ export function trainingTemplate(config: PlatformConfig) {
                     name: "train",
                     inputs: { artifacts: [artifact("dataset")] },
                     ...gpu,
+                    // Argo's documented way to parameterise resources: a patch (a string) merged into the pod by container name.
+                    podSpecPatch: JSON.stringify({
+                        containers: [
+                            {
+                                name: "main",
+                                resources: {
+                                    requests: { cpu: p("train-cpu"), memory: p("train-memory"), "nvidia.com/gpu": p("gpus") },
+                                    limits: { cpu: p("train-cpu"), memory: p("train-memory"), "nvidia.com/gpu": p("gpus") },
+                                },
+                            },
+                        ],
+                    }),
                     container: {
                         image: p("train-image"),
                         args: ["--input", "/work/dataset", "--run-id-file", "/work/run-id"],
                         env: [{ name: "MLFLOW_TRACKING_URI", value: p("mlflow-tracking-uri") }],
+                        // Concrete here (the controller decodes them as Quantities); the parameters apply through podSpecPatch.
                         resources: {
-                            requests: { cpu: p("train-cpu"), memory: p("train-memory"), "nvidia.com/gpu": p("gpus") },
-                            limits: { cpu: p("train-cpu"), memory: p("train-memory"), "nvidia.com/gpu": p("gpus") },
+                            requests: {
+                                cpu: trainDefaults.cpu,
+                                memory: trainDefaults.memory,
+                                "nvidia.com/gpu": String(trainDefaults.gpus),
+                            },
+                            limits: { cpu: trainDefaults.cpu, memory: trainDefaults.memory, "nvidia.com/gpu": String(trainDefaults.gpus) },
                         },
                         securityContext: restricted,
                         volumeMounts: [work, tmp],
@@ -220,6 +237,15 @@ export function trainingTemplate(config: PlatformConfig) {
 }
 
 type Template = ReturnType<typeof trainingTemplate>["spec"]["templates"][number];
+
+/** The podSpecPatch's fields for one container (the controller merges the patch into the pod by container name). */
+function patchOf(t: Record<string, unknown>, container: string): Record<string, unknown> {
+    if (typeof t.podSpecPatch !== "string") return {};
+    const patch = JSON.parse(t.podSpecPatch) as { containers?: { name: string }[] };
+    const { name, ...fields } = patch.containers?.find((c) => c.name === container) ?? { name: container };
+    void name;
+    return fields;
+}
 
 /** Parameter substitution as the controller does it for `{{workflow.parameters.x}}` (defaults unless given). */
 function substitute<T>(value: T, params: Record<string, string>): T {
@@ -268,7 +294,7 @@ export function renderStepPod(
             serviceAccountName: defaults.spec.serviceAccountName,
             securityContext: defaults.spec.securityContext,
             initContainers: [executor("init")],
-            containers: [executor("wait"), { name: "main", ...(t.container as Record<string, unknown>) }],
+            containers: [executor("wait"), { name: "main", ...(t.container as Record<string, unknown>), ...patchOf(t, "main") }],
             volumes: [...template.spec.volumes, { name: "var-run-argo", emptyDir: {} }],
             ...("affinity" in t ? { affinity: t.affinity } : {}),
             ...("tolerations" in t ? { tolerations: t.tolerations } : {}),
