@@ -10,6 +10,7 @@ import { Registries } from "./aws/registries";
 import { argocd, argocdUrl } from "./addons/argocd";
 import { argoRollouts } from "./addons/argo-rollouts";
 import { servingAddon } from "./addons/serving";
+import { argoWorkflowsAddon, workflowsUrl } from "./addons/argo-workflows";
 import { certManager } from "./addons/cert-manager";
 import { clusterAutoscaler } from "./addons/cluster-autoscaler";
 import { PlatformServices } from "./addons/contract";
@@ -124,6 +125,7 @@ new PlatformServices("services", {
         argocd,
         argoRollouts,
         servingAddon([baseline]),
+        argoWorkflowsAddon([baseline]),
         monitoringAddon([baseline]),
         metricsServer,
         keda,
@@ -163,4 +165,5 @@ export = stackOutputs({
     grafanaUrl: grafanaUrl(config.domain),
     mlflowUrl: mlflowUrl(config.domain),
     mlflowTrackingUri: mlflowTrackingUri(config),
+    workflowsUrl: workflowsUrl(config.domain),
 });

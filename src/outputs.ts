@@ -65,6 +65,7 @@ export const outputContract = {
         secret: false,
         description: "MLFLOW_TRACKING_URI for in-cluster clients in the MLOps namespaces, e.g. `http://mlflow.platform-mlops.svc`.",
     },
+    workflowsUrl: { type: "string", secret: false, description: "Argo Workflows UI and API (`https://workflows.<domain>`)." },
     postgresHost: {
         type: "string",
         secret: false,

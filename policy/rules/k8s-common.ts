@@ -54,6 +54,8 @@ const clusterScopedKinds = new Set([
     "ValidatingAdmissionPolicyBinding",
     // argoproj/argo-helm charts/argo-rollouts 2.41.0 templates/crds/cluster-analysis-template-crd.yaml: scope Cluster.
     "ClusterAnalysisTemplate",
+    // Argo Workflows (argoproj.io_clusterworkflowtemplates.yaml: scope Cluster).
+    "ClusterWorkflowTemplate",
     "ClusterIssuer",
 ]);
 

@@ -78,7 +78,8 @@ export const dataServicesNamespace: Addon = {
     needs: [],
     deploy(context, opts) {
         const { config } = context;
-        const clients = [...namespacesOfKind(config, "workload"), ...namespacesOfKind(config, "mlops")];
+        // Argo Workflows' controller and server: the workflow archive, and artifacts for the UI.
+        const clients = [...namespacesOfKind(config, "workload"), ...namespacesOfKind(config, "mlops"), "argo-workflows"];
         const clientPorts = config.objectStore.kind === "minio" ? [dataPorts.postgres, dataPorts.minio] : [dataPorts.postgres];
         const postgresPods = { matchLabels: { "cnpg.io/cluster": postgresClusterName } };
         return serviceNamespace(

@@ -305,6 +305,17 @@ export class ObjectStore extends pulumi.ComponentResource {
                             serviceAccount: { namespace: ns, name: servingServiceAccount },
                             buckets: ["mlflow-artifacts", "models"],
                         })),
+                        // Argo Workflows: workflow pods write artifacts and logs, the server reads them for the UI.
+                        ...mlops.map((ns) => ({
+                            id: `object-store-workflows-${ns}`,
+                            serviceAccount: { namespace: ns, name: "argo-workflow" },
+                            buckets: ["workflow-artifacts"],
+                        })),
+                        {
+                            id: "object-store-workflows-server",
+                            serviceAccount: { namespace: "argo-workflows", name: "argo-workflows-server" },
+                            buckets: ["workflow-artifacts"],
+                        },
                         // Each team's pipelines; platform-<environment> keeps the id it always had (no replacement).
                         ...namespacesOfKind(config, "workload").map((ns) => ({
                             id: ns === `platform-${config.environment}` ? "object-store-pipelines" : `object-store-pipelines-${ns}`,

@@ -15,7 +15,7 @@ const operatorPorts = { webhook: 9443, metrics: 8080 };
 /** The database bootstrapped with the cluster and its owner; the others are `Database` objects. */
 export const bootstrapDatabase = { name: "dataplatform", owner: "dataplatform" } as const;
 /** Further databases and their owners (CloudNativePG `Database` resources, reclaim policy retain). */
-export const databases = { mlflow: { owner: "mlflow_service" } } as const;
+export const databases = { mlflow: { owner: "mlflow_service" }, argo_workflows: { owner: "argo_workflows_service" } } as const;
 
 /**
  * The design's service roles, managed by the operator (passwords by the secrets path): pipelines
@@ -26,6 +26,7 @@ export const serviceRoles = {
     pipeline_service: { inRoles: [bootstrapDatabase.owner], comment: "data pipelines: read-write on dataplatform" },
     dbt_service: { inRoles: [bootstrapDatabase.owner], comment: "dbt transformations: read-write on dataplatform" },
     mlflow_service: { inRoles: [], comment: "MLflow tracking server: owns the mlflow database" },
+    argo_workflows_service: { inRoles: [], comment: "Argo Workflows controller and server: own the workflow archive database" },
     data_analyst: { inRoles: ["pg_read_all_data"], comment: "analysts: read-only on every database" },
 } as const satisfies Record<string, { inRoles: readonly string[]; comment: string }>;
 

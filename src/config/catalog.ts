@@ -261,6 +261,8 @@ export const charts = {
     karpenter: { chart: "karpenter", version: "1.14.1", repo: "oci://public.ecr.aws/karpenter" },
     /** AWS EFA device plugin v0.5.20 (aws/eks-charts stable/aws-efa-k8s-device-plugin/Chart.yaml at 5239609, 2026-08-03). */
     awsEfaDevicePlugin: { chart: "aws-efa-k8s-device-plugin", version: "v0.5.30", repo: "https://aws.github.io/eks-charts" },
+    /** Argo Workflows v4.0.6 (argoproj/argo-helm, charts/argo-workflows/Chart.yaml at tag argo-workflows-1.0.18). */
+    argoWorkflows: { chart: "argo-workflows", version: "1.0.18", repo: "https://argoproj.github.io/argo-helm" },
 } as const satisfies Record<string, ChartRef>;
 
 /**

@@ -66,6 +66,7 @@ export const regionZones: Readonly<Record<string, string>> = {
 export const kubernetesNamespaces = ["default", "kube-system", "kube-public", "kube-node-lease"] as const;
 export const platformServiceNamespaces = [
     "argo-rollouts",
+    "argo-workflows",
     "argocd",
     "cert-manager",
     "cnpg-system",

@@ -395,6 +395,13 @@ const objectStoreRules: Rule = (c) => {
     if (c.postgresql.backup.enabled && !os.buckets.includes("postgres-backups")) {
         out.push(problem("objectStore.buckets", os.buckets, "must include postgres-backups when PostgreSQL backups are enabled"));
     }
+    if (!os.buckets.includes("workflow-artifacts")) {
+        out.push(problem("objectStore.buckets", os.buckets, "must include workflow-artifacts (Argo Workflows' artifact repository)"));
+    }
+    const wf = c.argoWorkflows;
+    if (wf.authModes.includes("sso") && !wf.sso) {
+        out.push(problem("argoWorkflows.sso", undefined, "must be set when argoWorkflows.authModes includes sso"));
+    }
     return out;
 };
 

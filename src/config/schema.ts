@@ -322,7 +322,7 @@ export const configSchema = z.strictObject({
         buckets: z
             .array(z.string().regex(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/, "must be a valid bucket name"))
             .min(1)
-            .default(["mlflow-artifacts", "postgres-backups", "models", "datasets"]),
+            .default(["mlflow-artifacts", "postgres-backups", "models", "datasets", "workflow-artifacts"]),
     }),
     argocd: z.strictObject({
         highAvailability: z.boolean(),
@@ -334,6 +334,42 @@ export const configSchema = z.strictObject({
     }),
     /** MLflow tracking server and model registry (src/addons/mlflow.ts): server pods, spread over zones from 2. */
     mlflow: z.strictObject({ replicas: count(1, 10) }),
+    /** Argo Workflows (src/addons/argo-workflows.ts): controller and server sizing, archive, how the UI authenticates. */
+    argoWorkflows: z
+        .strictObject({
+            /** Controller pods: one leads, the others stand by (leader election). */
+            controllerReplicas: count(1, 3).default(1),
+            serverReplicas: count(1, 5).default(1),
+            /** Days the workflow archive (PostgreSQL) keeps finished workflows. */
+            archiveTtlDays: count(1, 3650).default(30),
+            /**
+             * How the server authenticates: `client` (a Kubernetes bearer token, `argo auth token`) and/or
+             * `sso` (OIDC, with `sso` set). `server` mode (everyone acts as the server's account) is not offered.
+             */
+            authModes: z
+                .array(z.enum(["client", "sso"]))
+                .min(1)
+                .refine((m) => new Set(m).size === m.length, "must not repeat a mode")
+                .default(["client"]),
+            /**
+             * OIDC for the UI. The client ID and secret are the Secret `argo-server-sso` (keys `client-id`,
+             * `client-secret`) in the argo-workflows namespace, sealed into the GitOps repository (README).
+             */
+            sso: z
+                .strictObject({
+                    issuer: z.string().regex(/^https:\/\/[^\s]+$/, "must be the identity provider's https issuer URL"),
+                    /** Identity-provider group whose members submit and manage workflows; everyone else in SSO reads. */
+                    adminGroup: checked(policyCsvProblem),
+                    scopes: z.array(z.string().min(1)).default(["openid", "profile", "email", "groups"]),
+                })
+                .optional(),
+            /** Tracking URI the training template's register step uses. Default: the MLflow Service in the first mlops namespace. */
+            mlflowTrackingUri: z
+                .string()
+                .regex(/^https?:\/\/[^\s]+$/, "must be an http(s) URL")
+                .optional(),
+        })
+        .default({ controllerReplicas: 1, serverReplicas: 1, archiveTtlDays: 30, authModes: ["client"] }),
     monitoring: z.strictObject({
         level: z.enum(["basic", "full"]),
         prometheusReplicas: count(1, 5),

@@ -119,6 +119,8 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         "argocd-controller": pod("argocd", app("argocd-application-controller"), "ArgoCD application controller"),
         "rollouts-controller": pod(rolloutsNamespace, rolloutsLabels.controller, "Argo Rollouts controller"),
         "rollouts-dashboard": pod(rolloutsNamespace, rolloutsLabels.dashboard, "Argo Rollouts dashboard (read-only)"),
+        "workflows-controller": pod("argo-workflows", app("argo-workflows-workflow-controller"), "Argo Workflows controller"),
+        "workflows-server": pod("argo-workflows", app("argo-workflows-server"), "Argo Workflows API and UI"),
     };
     if (minio) {
         components["minio-operator"] = pod("minio-operator", app("operator"), "MinIO operator");
@@ -159,6 +161,14 @@ export function networkModel(config: PlatformConfig): NetworkModel {
             `a served model in ${ns}`,
         );
     }
+    // A workflow pod (the controller labels each with its workflow; workflowDefaults add the S3 client label).
+    for (const ns of mlops) {
+        components[`workflow@${ns}`] = pod(
+            ns,
+            { "workflows.argoproj.io/workflow": "training", ...s3Client },
+            `an Argo workflow pod in ${ns}`,
+        );
+    }
 
     const flow = (from: string, to: string, port: number, why: string, protocol?: "UDP"): DeclaredFlow => ({
         from,
@@ -178,6 +188,9 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         "argocd-controller",
         "rollouts-controller",
         "rollouts-dashboard",
+        "workflows-controller",
+        "workflows-server",
+        ...mlops.map((ns) => `workflow@${ns}`),
         ...(minio ? ["minio-operator"] : []),
         ...(karpenter ? ["karpenter"] : []),
         ...["prometheus", "prometheus-operator", "grafana"].filter((id) => id in components),
@@ -195,6 +208,7 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         ["postgres", dataPorts.postgresMetrics],
         ["argocd-controller", 8082],
         ["rollouts-controller", rolloutsPorts.metrics],
+        ["workflows-controller", 9090],
         ...(minio ? ([["minio", dataPorts.minio]] as [string, number][]) : []),
         ...(karpenter ? ([["karpenter", karpenterPorts.metrics]] as [string, number][]) : []),
         ...workloads.map((ns): [string, number] => [`app@${ns}`, 8080]),
@@ -240,6 +254,23 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         ...("prometheus" in components ? [flow("rollouts-controller", "prometheus", 9090, "canary analyses (PromQL)")] : []),
         flow("rollouts-controller", "internet", 443, "ELB API: target-group verification"),
         flow("rollouts-controller", "pod-identity-agent", 80, "ELB API credentials"),
+        flow("internal-alb", "workflows-server", 2746, "Argo Workflows UI"),
+        flow("workflows-controller", "postgres-rw", dataPorts.postgres, "workflow archive"),
+        flow("workflows-server", "postgres-rw", dataPorts.postgres, "workflow archive (UI)"),
+        ...(minio
+            ? [
+                  flow("workflows-server", "minio-s3", dataPorts.minio, "artifacts for the UI"),
+                  ...mlops.map((ns) => flow(`workflow@${ns}`, "minio-s3", dataPorts.minio, "workflow artifacts")),
+              ]
+            : [
+                  flow("workflows-server", "s3", 443, "artifacts for the UI (kind s3)"),
+                  flow("workflows-server", "pod-identity-agent", 80, "S3 credentials"),
+                  ...mlops.flatMap((ns) => [
+                      flow(`workflow@${ns}`, "s3", 443, "workflow artifacts (kind s3)"),
+                      flow(`workflow@${ns}`, "pod-identity-agent", 80, "S3 credentials"),
+                  ]),
+              ]),
+        ...mlops.map((ns) => flow(`workflow@${ns}`, mlflowServer, mlflowPort, "tracking and model registry (train, register)")),
         flow("argocd-server", "argocd-repo-server", 8081, "manifests"),
         flow("internal-alb", mlflowServer, mlflowPort, "MLflow UI and API"),
         ...mlops.map((ns) => flow(`mlops-client@${ns}`, mlflowServer, mlflowPort, "MLflow tracking and registry (artifacts proxied)")),
@@ -267,6 +298,10 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         ...("prometheus" in components && closed
             ? [flow("any-pod", "prometheus", 9090, "queries Prometheus without being an analysis")]
             : []),
+        ...[...clients, ...mlops.map((ns) => `workflow@${ns}`), "any-pod"].map((id) =>
+            flow(id, "workflows-server", 2746, "reaches a UI without its load balancer"),
+        ),
+        ...[...clients, "any-pod"].map((id) => flow(id, "workflows-controller", 9090, "reads a controller's metrics")),
         ...(closed ? [flow("any-pod", "grafana", 3000, "reaches a UI without its load balancer")] : []),
         ...(closed
             ? [...workloads.map((ns) => `app@${ns}`), "any-pod"].map((id) =>
@@ -294,7 +329,10 @@ export function networkModel(config: PlatformConfig): NetworkModel {
         : [];
     // Under restricted egress no workload reaches the internet; with kind s3 only labelled S3 clients reach 443 out.
     if (config.network.egress === "restricted") {
-        const unlabelled = [...workloads.map((ns) => `app@${ns}`), ...(minio ? mlops.map((ns) => `mlflow@${ns}`) : [])];
+        const unlabelled = [
+            ...workloads.map((ns) => `app@${ns}`),
+            ...(minio ? mlops.flatMap((ns) => [`mlflow@${ns}`, `workflow@${ns}`]) : []),
+        ];
         leaks.push(...unlabelled.map((id) => flow(id, "internet", 443, "restricted egress: no internet")));
     }
     const denied = dedupe([

@@ -1,6 +1,7 @@
 import type { PlatformConfig } from "../config";
 import { namespacesOfKind } from "../k8s/baseline";
 import { braces, burnRateWindows, errorBudget, sliExpressions, sliWindow, SloConfig } from "./slo";
+import { workflowRuleGroup } from "./workflow-rules";
 
 /**
  * The platform's Prometheus rules as data (SPEC §4): SLI recording rules, SLO alerts with
@@ -231,6 +232,7 @@ export function platformRuleGroups(inputs: RuleInputs): RuleGroup[] {
         },
     );
     if (inputs.mlServices) groups.push({ name: "ml-services", rules: mlServiceAlerts(inputs.mlServices, alert) });
+    groups.push(workflowRuleGroup(alert));
     return groups;
 }
 

@@ -110,6 +110,12 @@ export function monitors(m: MonitorInputs): Monitor[] {
             selector: { matchLabels: { "app.kubernetes.io/name": "argo-rollouts", "app.kubernetes.io/component": "rollouts-controller" } },
             podMetricsEndpoints: [{ port: "metrics", interval }],
         }),
+        // argo-workflows v4.0.6: the leader's metrics on 9090 (`metrics`), plain HTTP (metricsConfig.secure false).
+        monitor("PodMonitor", "argo-workflows", {
+            namespaceSelector: inNamespace("argo-workflows"),
+            selector: { matchLabels: { "app.kubernetes.io/name": "argo-workflows-workflow-controller" } },
+            podMetricsEndpoints: [{ port: "metrics", interval }],
+        }),
         monitor("PodMonitor", "sealed-secrets", {
             namespaceSelector: inNamespace("sealed-secrets"),
             selector: { matchLabels: { "app.kubernetes.io/name": "sealed-secrets" } },
@@ -139,9 +145,9 @@ export function monitors(m: MonitorInputs): Monitor[] {
 /**
  * Metrics ports Prometheus may reach in other namespaces: DCGM 9400, CNPG 9187, MinIO 9000,
  * ArgoCD 8082–8084 and notifications 9001, MLflow 5000, Sealed Secrets 8081, operators and controllers 8080,
- * cluster-autoscaler 8085, CoreDNS 9153, cert-manager 9402, Argo Rollouts 8090. The service namespaces allow the monitoring namespace in on their side.
+ * cluster-autoscaler 8085, CoreDNS 9153, cert-manager 9402, Argo Rollouts 8090, Argo Workflows 9090. The service namespaces allow the monitoring namespace in on their side.
  */
-export const scrapePorts = [5000, 8080, 8081, 8082, 8083, 8084, 8085, 8090, 9000, 9001, 9153, 9187, 9400, 9402];
+export const scrapePorts = [5000, 8080, 8081, 8082, 8083, 8084, 8085, 8090, 9000, 9001, 9090, 9153, 9187, 9400, 9402];
 
 /** Kubelet (and cAdvisor) 10250 and node-exporter 9100: host-network endpoints on the nodes' VPC addresses. */
 export const nodePorts = [9100, 10250];

@@ -195,13 +195,14 @@ function helmValues(resources: readonly ResourceRecord[], chart: string): Json[]
         .map((r) => r.inputs.values as Json);
 }
 
-/** Load balancers the charts' Ingresses make: ArgoCD's server, Grafana, MLflow and the Argo Rollouts dashboard, one ALB each. */
+/** Load balancers the charts' Ingresses make: ArgoCD's server, Grafana, MLflow, the Argo Rollouts dashboard and the Argo Workflows server, one ALB each. */
 function chartIngresses(resources: readonly ResourceRecord[]): number {
     const argocd = helmValues(resources, "argo-cd").filter((v) => v.server?.ingress?.enabled).length;
     const grafana = helmValues(resources, "kube-prometheus-stack").filter((v) => v.grafana?.ingress?.enabled).length;
     const mlflow = helmValues(resources, "mlflow").filter((v) => v.ingress?.enabled).length;
     const rollouts = helmValues(resources, "argo-rollouts").filter((v) => v.dashboard?.ingress?.enabled).length;
-    return argocd + grafana + mlflow + rollouts;
+    const workflows = helmValues(resources, "argo-workflows").filter((v) => v.server?.ingress?.enabled).length;
+    return argocd + grafana + mlflow + rollouts + workflows;
 }
 
 /** `500Gi` → 500, `1Ti` → 1024, `512Mi` → 0.5. */

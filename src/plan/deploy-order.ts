@@ -153,6 +153,21 @@ export const chartFacts: Record<string, ChartFact> = {
         creates: [...workloads, "Ingress"],
     },
     "sealed-secrets": { crds: ["bitnami.com/SealedSecret"], webhooks: [], creates: workloads },
+    // argoproj/argo-helm charts/argo-workflows 1.0.18, files/crds/minimal and templates/ (no webhooks).
+    "argo-workflows": {
+        crds: [
+            "Workflow",
+            "WorkflowTemplate",
+            "ClusterWorkflowTemplate",
+            "CronWorkflow",
+            "WorkflowEventBinding",
+            "WorkflowTaskSet",
+            "WorkflowTaskResult",
+            "WorkflowArtifactGCTask",
+        ].map((k) => `argoproj.io/${k}`),
+        webhooks: [],
+        creates: [...workloads, "Ingress"],
+    },
     "cluster-autoscaler": { crds: [], webhooks: [], creates: workloads },
     // community-charts/helm-charts charts/mlflow 1.11.5: Deployment, Service, Ingress (serviceMonitor off).
     mlflow: { crds: [], webhooks: [], creates: [...workloads, "Ingress"] },
@@ -211,6 +226,7 @@ const builtinGroups = new Set([
     "networking.k8s.io",
     "rbac.authorization.k8s.io",
     "storage.k8s.io",
+    "admissionregistration.k8s.io",
     "helm.sh",
 ]);
 const isCustomResource = (r: ResourceRecord) => r.type.startsWith("kubernetes:") && !builtinGroups.has(groupOf(r)) && r.custom;

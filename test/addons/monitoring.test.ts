@@ -55,6 +55,7 @@ describe("addons/monitoring", () => {
             const monitors = [...crs(resources, "ServiceMonitor"), ...crs(resources, "PodMonitor")];
             assert.deepEqual(monitors.map((r) => meta(r).name).sort(), [
                 "argo-rollouts",
+                "argo-workflows",
                 "argocd",
                 "cloudnative-pg",
                 "cloudnative-pg-operator",

@@ -68,5 +68,11 @@ describe("addons: autoscaler, load balancer controller, GPU plumbing", () => {
             [],
         );
         assert.ok(releases.includes("cluster-autoscaler") && releases.includes("aws-load-balancer-controller"), "the rest stays");
+        assert.equal(
+            ofType(run.resources, "kubernetes:argoproj.io/v1alpha1:ClusterWorkflowTemplate").length,
+            0,
+            "no GPU training template",
+        );
+        assert.ok(releases.includes("argo-workflows"), "workflows without the GPU template");
     });
 });

@@ -14,7 +14,7 @@ import { configProblems, editConfig, platformConfig, successfulRun } from "../ha
 type Values = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
 const tenantType = "kubernetes:minio.min.io/v2:Tenant";
-const buckets = ["mlflow-artifacts", "postgres-backups", "models", "datasets"];
+const buckets = ["mlflow-artifacts", "postgres-backups", "models", "datasets", "workflow-artifacts"];
 const tenant = (rs: ResourceRecord[]) => findResource(rs, tenantType, "minio-tenant");
 const pool = (rs: ResourceRecord[]) => (tenant(rs).inputs.spec as Values).pools[0] as Values;
 const releases = (rs: ResourceRecord[]) => ofType(rs, "kubernetes:helm.sh/v3:Release");
@@ -114,7 +114,7 @@ describe("data: object store", () => {
             assert.equal((quota.inputs.spec as Values).hard["requests.storage"], "4000Gi");
         });
 
-        it("lets the workload and MLOps namespaces reach PostgreSQL and MinIO, Prometheus scrape both", async () => {
+        it("lets the workload and MLOps namespaces and Argo Workflows reach PostgreSQL and MinIO, Prometheus scrape both", async () => {
             const { resources } = await successfulRun("prod");
             const policy = (name: string) =>
                 ofType(resources, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find(
@@ -125,7 +125,8 @@ describe("data: object store", () => {
                 clients.from.map((f: Values) => f.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]),
                 Object.entries(platformConfig("prod").namespaces)
                     .filter(([, ns]) => ns.kind === "workload" || ns.kind === "mlops")
-                    .map(([name]) => name),
+                    .map(([name]) => name)
+                    .concat("argo-workflows"),
             );
             assert.deepEqual(
                 clients.ports.map((p: Values) => p.port),

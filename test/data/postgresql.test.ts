@@ -59,7 +59,7 @@ describe("data: PostgreSQL (CloudNativePG)", () => {
                     ["mlflow", "mlflow_service", { name: "postgres" }, "retain"],
                 );
                 const roles = (s.managed.roles as Values[]).map((r) => r.name).sort();
-                assert.deepEqual(roles, ["data_analyst", "dbt_service", "mlflow_service", "pipeline_service"]);
+                assert.deepEqual(roles, ["argo_workflows_service", "data_analyst", "dbt_service", "mlflow_service", "pipeline_service"]);
                 assert.deepEqual((s.managed.roles as Values[]).find((r) => r.name === "data_analyst")!.inRoles, ["pg_read_all_data"]);
                 const sealed = readStackConfig(stack).config["ml-platform:secrets"].includes("sealed");
                 for (const role of ["dataplatform", ...Object.keys(serviceRoles)]) {
