@@ -241,6 +241,30 @@ export const day2Checks: Readonly<Record<string, readonly Check[]>> = {
     "kubernetes:helm.sh/v3:Release": [helmRelease],
 };
 
+/**
+ * Deleting an EKS managed node group (a pool removed, or moved to `provisioner: karpenter`): EKS
+ * scales its Auto Scaling group to zero, signals a drain before each instance terminates and, after a
+ * few minutes, terminates it whether or not its pods have left (Amazon EKS User Guide, "Delete a
+ * managed node group from your cluster"). Pulumi deletes after it creates, so a replacing NodePool
+ * exists by then; pods without a PodDisruptionBudget may still all restart at once.
+ */
+function nodeGroupDeleted(base: ResourceRecord): Finding[] {
+    const pool = poolOf(base);
+    return [
+        {
+            severity: "warning",
+            message: `node group of pool ${pool} is deleted: its nodes are drained and terminated, and their pods restart on other capacity`,
+            fix: `check that pods of pool ${pool} have PodDisruptionBudgets and somewhere to go (another pool, or a Karpenter NodePool of the same name); for a quiet move, deploy the NodePool first with the node group still in place, then remove the node group`,
+            source: "Amazon EKS User Guide, 'Delete a managed node group from your cluster' (drain signalled, then terminated after a few minutes)",
+        },
+    ];
+}
+
+/** Findings for a resource the working tree deletes. */
+export function checkDelete(base: ResourceRecord): Finding[] {
+    return base.type === "aws:eks/nodeGroup:NodeGroup" ? nodeGroupDeleted(base) : [];
+}
+
 /** Every finding for one changed resource. */
 export function checkChange(input: CheckInput): Finding[] {
     return (day2Checks[input.head.type] ?? []).flatMap((check) => check(input));

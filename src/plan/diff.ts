@@ -1,5 +1,5 @@
 import { ResourceRecord } from "../synth/inventory";
-import { checkChange, Finding } from "./day2-checks";
+import { checkChange, checkDelete, Finding } from "./day2-checks";
 import { pathMatches, replaceRuleFor, statefulReason } from "./replace-rules";
 
 /**
@@ -93,7 +93,7 @@ export function diffPlans(base: PlanSide, head: PlanSide): PlanDiff {
             changed: [],
             ...(statefulReason(r) ? { stateful: statefulReason(r) } : {}),
             protect: r.protect,
-            findings: [],
+            findings: checkDelete(r),
             // Deletes run last, dependents first.
             depth: Number.MAX_SAFE_INTEGER - (baseDepth.get(urn) ?? 0),
         });

@@ -86,6 +86,21 @@ describe("plan/diff (pure)", () => {
         );
     });
 
+    it("warns when a node group is deleted (its nodes drain), and not when it stays", () => {
+        const group = record("aws:eks/nodeGroup:NodeGroup", "nodes-gpu", {
+            labels: { "platform.company.io/pool": "gpu" },
+            scalingConfig: { minSize: 0, maxSize: 2, desiredSize: 0 },
+        });
+        const gone = diffPlans({ resources: [group] }, { resources: [] });
+        assert.deepEqual(gone.blocked, [], "a warning, not a refusal");
+        const [finding] = gone.changes[0].findings;
+        assert.equal(finding.severity, "warning");
+        assert.match(finding.message, /pool gpu is deleted: its nodes are drained/);
+        assert.deepEqual(diffPlans({ resources: [group] }, { resources: [group] }).changes, []);
+        // Other deletes carry no such finding.
+        assert.deepEqual(diffPlans({ resources: [record("t:a:A", "a", {})] }, { resources: [] }).changes[0].findings, []);
+    });
+
     it("orders by dependency depth", () => {
         const a = record("t:a:A", "a", {});
         const b = record("t:b:B", "b", {}, { dependsOn: [a.urn] });
