@@ -1,14 +1,14 @@
 import * as assert from "node:assert/strict";
 import { evaluate, policies, RuleCases } from "../../policy/rules";
-import { awsClusterCases } from "./aws-cluster.test";
-import { awsIamCases } from "./aws-iam.test";
-import { awsNodeCases } from "./aws-nodes.test";
-import { awsStorageCases } from "./aws-storage.test";
-import { k8sGitopsCases } from "./k8s-gitops.test";
-import { k8sNamespaceCases } from "./k8s-namespaces.test";
-import { k8sRbacCases } from "./k8s-rbac.test";
-import { k8sWorkloadCases } from "./k8s-workloads.test";
-import { reliabilityCases } from "./reliability.test";
+import { awsClusterCases } from "./cases/aws-cluster";
+import { awsIamCases } from "./cases/aws-iam";
+import { awsNodeCases } from "./cases/aws-nodes";
+import { awsStorageCases } from "./cases/aws-storage";
+import { k8sGitopsCases } from "./cases/k8s-gitops";
+import { k8sNamespaceCases } from "./cases/k8s-namespaces";
+import { k8sRbacCases } from "./cases/k8s-rbac";
+import { k8sWorkloadCases } from "./cases/k8s-workloads";
+import { reliabilityCases } from "./cases/reliability";
 
 /**
  * Every rule against its fixtures: a compliant fixture must raise no finding of the rule, a

@@ -1,7 +1,5 @@
-import * as assert from "node:assert/strict";
-import { eksCluster } from "../../policy/rules/aws-cluster";
-import { fixture, InventoryResource, RuleCases } from "../../policy/rules/evaluate";
-import { deniesAll } from "../../policy/rules/k8s-namespaces";
+import { eksCluster } from "../../../policy/rules/aws-cluster";
+import { fixture, InventoryResource, RuleCases } from "../../../policy/rules/evaluate";
 
 /** Fixtures of the namespace baseline rules; test/policy/rules.test.ts runs every case. */
 
@@ -198,12 +196,3 @@ export const k8sNamespaceCases: RuleCases = {
         ],
     },
 };
-
-describe("policy helpers: default-deny NetworkPolicies", () => {
-    it("needs an empty pod selector and no rules in the direction it denies", () => {
-        assert.equal(deniesAll({ spec: { podSelector: {} } }, "Ingress"), true);
-        assert.equal(deniesAll({ spec: { podSelector: {} } }, "Egress"), false);
-        assert.equal(deniesAll({ spec: { podSelector: { matchLabels: { app: "x" } }, policyTypes: ["Ingress"] } }, "Ingress"), false);
-        assert.equal(deniesAll({ spec: { podSelector: {}, policyTypes: ["Egress"], egress: [{}] } }, "Egress"), false);
-    });
-});

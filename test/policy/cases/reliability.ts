@@ -1,5 +1,5 @@
-import { fixture, InventoryResource, RuleCases } from "../../policy/rules/evaluate";
-import { sealingKeyLabel } from "../../policy/rules/k8s-gitops";
+import { fixture, InventoryResource, RuleCases } from "../../../policy/rules/evaluate";
+import { sealingKeyLabel } from "../../../policy/rules/k8s-gitops";
 
 /** Fixtures of the reliability rules; test/policy/rules.test.ts runs every case. */
 

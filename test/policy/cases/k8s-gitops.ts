@@ -1,5 +1,5 @@
-import { fixture, RuleCases } from "../../policy/rules/evaluate";
-import { sealingKeyLabel } from "../../policy/rules/k8s-gitops";
+import { fixture, RuleCases } from "../../../policy/rules/evaluate";
+import { sealingKeyLabel } from "../../../policy/rules/k8s-gitops";
 
 /** Fixtures of the Argo CD and Sealed Secrets rules; test/policy/rules.test.ts runs every case. */
 

@@ -1,6 +1,4 @@
-import * as assert from "node:assert/strict";
-import { fixture, RuleCases } from "../../policy/rules/evaluate";
-import { imageProblem } from "../../policy/rules/k8s-workloads";
+import { fixture, RuleCases } from "../../../policy/rules/evaluate";
 
 /** Fixtures of the pod-spec and chart rules; test/policy/rules.test.ts runs every case. */
 
@@ -222,13 +220,3 @@ export const k8sWorkloadCases: RuleCases = {
         bad: [{ title: "no liveness probe", resources: [deployment({}, { livenessProbe: undefined })], message: /has no livenessProbe/ }],
     },
 };
-
-describe("policy helpers: image references", () => {
-    it("tells pinned from unpinned images", () => {
-        assert.equal(imageProblem("nginx:1.27.2"), undefined);
-        assert.equal(imageProblem("ghcr.io/org/app@sha256:abc"), undefined);
-        assert.match(imageProblem("nginx")!, /no tag/);
-        assert.match(imageProblem("localhost:5000/nginx")!, /no tag/);
-        assert.match(imageProblem("nginx:latest")!, /:latest tag/);
-    });
-});

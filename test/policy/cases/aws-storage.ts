@@ -1,5 +1,5 @@
-import { ecrRepository } from "../../policy/rules/aws-storage";
-import { fixture, InventoryResource, RuleCases } from "../../policy/rules/evaluate";
+import { ecrRepository } from "../../../policy/rules/aws-storage";
+import { fixture, InventoryResource, RuleCases } from "../../../policy/rules/evaluate";
 
 /** Fixtures of the registry and bucket rules; test/policy/rules.test.ts runs every case. */
 

@@ -1,8 +1,8 @@
-import { launchTemplate, nodeGroup, subnet, vpc } from "../../policy/rules/aws-nodes";
-import { fixture, InventoryResource, RuleCases } from "../../policy/rules/evaluate";
-import { ec2NodeClass, karpenterNodePool } from "../../policy/rules/karpenter";
-import { ec2NodeClassSpec, nodePoolSpec } from "../../src/addons/karpenter";
-import { platformConfig } from "../harness";
+import { launchTemplate, nodeGroup, subnet, vpc } from "../../../policy/rules/aws-nodes";
+import { fixture, InventoryResource, RuleCases } from "../../../policy/rules/evaluate";
+import { ec2NodeClass, karpenterNodePool } from "../../../policy/rules/karpenter";
+import { ec2NodeClassSpec, nodePoolSpec } from "../../../src/addons/karpenter";
+import { platformConfig } from "../../harness";
 
 /** Fixtures of the network and node rules; test/policy/rules.test.ts runs every case. */
 

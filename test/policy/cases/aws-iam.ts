@@ -1,7 +1,6 @@
-import * as assert from "node:assert/strict";
-import { githubSubjectProblem, role, rolePolicyAttachment } from "../../policy/rules/aws-iam";
-import { nodeGroup } from "../../policy/rules/aws-nodes";
-import { fixture, InventoryResource, RuleCases } from "../../policy/rules/evaluate";
+import { role, rolePolicyAttachment } from "../../../policy/rules/aws-iam";
+import { nodeGroup } from "../../../policy/rules/aws-nodes";
+import { fixture, InventoryResource, RuleCases } from "../../../policy/rules/evaluate";
 
 /** Fixtures of the IAM rules; test/policy/rules.test.ts runs every case. */
 
@@ -194,13 +193,3 @@ export const awsIamCases: RuleCases = {
         bad: [{ title: "CNI on the node role", resources: [addon("vpc-cni")], message: /\(vpc-cni\) has no IAM role of its own/ }],
     },
 };
-
-describe("policy helpers: GitHub OIDC subjects", () => {
-    it("accepts one repository's environment and names what is wrong otherwise", () => {
-        assert.equal(githubSubjectProblem("repo:company/ml-platform:environment:staging", []), undefined);
-        assert.equal(githubSubjectProblem("repo:company/ml-platform:pull_request", ["pull_request"]), undefined);
-        assert.match(githubSubjectProblem("repo:company/ml-platform:pull_request", [])!, /one deployment environment/);
-        assert.match(githubSubjectProblem("repo:*:environment:prod", [])!, /one repository/);
-        assert.match(githubSubjectProblem("repo:company/ml-platform:*", ["*"])!, /one deployment environment/);
-    });
-});

@@ -1,6 +1,4 @@
-import * as assert from "node:assert/strict";
-import { fixture, RuleCases } from "../../policy/rules/evaluate";
-import { globMatch } from "../../policy/rules/k8s-rbac";
+import { fixture, RuleCases } from "../../../policy/rules/evaluate";
 
 /** Fixtures of the authorization rules; test/policy/rules.test.ts runs every case. */
 
@@ -177,11 +175,3 @@ export const k8sRbacCases: RuleCases = {
         ],
     },
 };
-
-describe("policy helpers: principal patterns", () => {
-    it("matches * anywhere and nothing else", () => {
-        assert.equal(globMatch("arn:aws:iam::*:role/ci-*", "arn:aws:iam::123:role/ci-deploy"), true);
-        assert.equal(globMatch("arn:aws:iam::123:role/ci", "arn:aws:iam::123:role/ci-deploy"), false);
-        assert.equal(globMatch("arn:aws:iam::123:role/a.b", "arn:aws:iam::123:role/aXb"), false);
-    });
-});
