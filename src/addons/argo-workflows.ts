@@ -89,7 +89,8 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                             namespace: team,
                             data: { accesskey: user.accessKey, secretkey: user.secretKey, "ca.crt": objectStore.dataCaPem! },
                         },
-                        { parent: this, dependsOn: opts.dependsOn },
+                        // Needs the namespace and the tenant's CA only (`after` carries the mlops namespaces), not PostgreSQL.
+                        { parent: this, dependsOn: [...opts.after, objectStore] },
                     ),
                 );
             }
@@ -229,6 +230,10 @@ export function argoWorkflowsAddon(mlopsNamespaces: pulumi.Resource[]): Addon {
         // The server's Ingress is validated by the load balancer controller's webhook; the archive needs PostgreSQL.
         needs: ["aws-load-balancer-controller", "postgresql", "object-store"],
         deploy: (context, opts) =>
-            new ArgoWorkflows("argo-workflows", context, { ...opts, dependsOn: [...opts.dependsOn, ...mlopsNamespaces] }),
+            new ArgoWorkflows("argo-workflows", context, {
+                ...opts,
+                dependsOn: [...opts.dependsOn, ...mlopsNamespaces],
+                after: [...opts.after, ...mlopsNamespaces],
+            }),
     };
 }
