@@ -29,6 +29,10 @@ export const archiveSecret = "argo-workflows-postgres";
 const archiveDatabase = "argo_workflows" satisfies keyof typeof databases;
 export const archiveRole = databases[archiveDatabase].owner;
 export const artifactBucket = "workflow-artifacts";
+/** MinIO only: the Secret with the artifact user's keys and the data CA, in each mlops namespace. */
+export const artifactsMinioSecret = "workflow-artifacts-minio";
+/** MinIO only: the user allowed the `workflow-artifacts` bucket only (made by the `minio-user-argo-workflows` Job). */
+export const artifactsMinioUser = "argo-workflows";
 
 /** Requests and limits (CPU cores, memory MiB) of the chart's two workloads and of the executor's init/wait containers. */
 export const argoWorkflowsSizes = {
@@ -105,9 +109,9 @@ export function artifactRepository(config: PlatformConfig, ctxName: string): Rec
             bucket: facts.bucketNames[artifactBucket],
             endpoint: `minio.${dataNamespace}.svc:443`,
             insecure: false,
-            caSecret: { name: "workflow-artifacts-minio", key: "ca.crt" },
-            accessKeySecret: { name: "workflow-artifacts-minio", key: "accesskey" },
-            secretKeySecret: { name: "workflow-artifacts-minio", key: "secretkey" },
+            caSecret: { name: artifactsMinioSecret, key: "ca.crt" },
+            accessKeySecret: { name: artifactsMinioSecret, key: "accesskey" },
+            secretKeySecret: { name: artifactsMinioSecret, key: "secretkey" },
             keyFormat,
         },
     };

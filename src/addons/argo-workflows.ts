@@ -5,6 +5,9 @@ import { namespacesOfKind } from "../k8s/baseline";
 import {
     archiveRole,
     archiveSecret,
+    artifactBucket,
+    artifactsMinioSecret,
+    artifactsMinioUser,
     argoWorkflowsAllows,
     argoWorkflowsNamespace,
     argoWorkflowsQuota,
@@ -15,6 +18,8 @@ import {
     workflowRoleRules,
 } from "./argo-workflows-values";
 import { Addon, AddonContext, helmRelease, serviceNamespace } from "./contract";
+import { minioBucketUser } from "./minio-users";
+import { ObjectStore, objectStoreFacts } from "./object-store";
 import { PostgreSql } from "./postgresql";
 import { gpuPoolNames, trainingTemplate } from "./training-template";
 
@@ -24,12 +29,20 @@ export * from "./argo-workflows-values";
  * Argo Workflows: namespace, archive credentials (secrets path), the chart, the admission policy
  * that keeps workflows in the mlops namespaces, SSO RBAC, per-namespace artifact repositories and
  * API allows for workflow pods, and the training pipeline template.
+ *
+ * With `objectStore.kind: minio` the artifact repository reads its keys from the Secret
+ * `workflow-artifacts-minio` in the workflow's namespace (`accesskey`, `secretkey`, `ca.crt`; the
+ * controller, the executor and the server's artifact download all resolve the repository's secrets
+ * in the workflow's namespace: argoproj/argo-workflows v4.0.6, docs/configure-artifact-repository.md
+ * and server/artifacts/artifact_server.go). The user behind it is made like MLflow's
+ * (minio-users.ts): `argo-workflows`, read-write on the `workflow-artifacts` bucket only, its
+ * generated secret key and the data CA delivered by the secrets path into every mlops namespace.
  */
 export class ArgoWorkflows extends pulumi.ComponentResource {
     constructor(
         name: string,
         context: AddonContext,
-        opts: { parent: pulumi.Resource; dependsOn: pulumi.Resource[]; needed: Record<string, pulumi.Resource> },
+        opts: { parent: pulumi.Resource; dependsOn: pulumi.Resource[]; after: pulumi.Resource[]; needed: Record<string, pulumi.Resource> },
     ) {
         super("platform:addons:ArgoWorkflows", name, {}, { parent: opts.parent });
         const { config } = context;
@@ -52,9 +65,40 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [ns] },
         );
+        // MinIO: the bucket-scoped user (a Job in the data namespace) and its keys in each mlops namespace.
+        const artifactKeys = new Map<string, pulumi.Resource>();
+        const userReady: pulumi.Resource[] = [];
+        const facts = objectStoreFacts(config, context.aws.name);
+        if (facts.kind === "minio") {
+            const objectStore = opts.needed["object-store"] as ObjectStore;
+            // The user needs the tenant only: it is made while PostgreSQL starts.
+            const user = minioBucketUser(
+                "argo-workflows-minio-user",
+                context,
+                { user: artifactsMinioUser, bucket: facts.bucketNames[artifactBucket] ?? artifactBucket },
+                { parent: this, dependsOn: [...opts.after, objectStore] },
+            );
+            userReady.push(user.job);
+            for (const team of mlops) {
+                artifactKeys.set(
+                    team,
+                    context.secrets.deliver(
+                        `${team}-workflow-artifacts-minio`,
+                        {
+                            name: artifactsMinioSecret,
+                            namespace: team,
+                            data: { accesskey: user.accessKey, secretkey: user.secretKey, "ca.crt": objectStore.dataCaPem! },
+                        },
+                        // Needs the namespace and the tenant's CA only (`after` carries the mlops namespaces), not PostgreSQL.
+                        { parent: this, dependsOn: [...opts.after, objectStore] },
+                    ),
+                );
+            }
+        }
+        // The controller starts after the user exists and its keys are in every mlops namespace.
         const release = helmRelease("argo-workflows", charts.argoWorkflows, argoWorkflowsNamespace, argoWorkflowsValues(config), {
             parent: this,
-            dependsOn: [...opts.dependsOn, ns, dbSecret],
+            dependsOn: [...opts.dependsOn, ns, dbSecret, ...userReady, ...artifactKeys.values()],
         });
         const afterRelease = { parent: this, dependsOn: [release] };
 
@@ -157,7 +201,8 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                     },
                     data: { default: JSON.stringify(artifacts) },
                 },
-                inTeam,
+                // The repository names its Secret (MinIO): made after it.
+                { parent: this, dependsOn: [...opts.dependsOn, ...[artifactKeys.get(team)].filter((k) => k !== undefined)] },
             );
             const policy = workflowPodsApiAllow(config);
             new k8s.networking.v1.NetworkPolicy(
@@ -166,7 +211,7 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                 inTeam,
             );
         }
-        // After the release: its CRDs must exist (deploy-order rule 1). Its train step needs a GPU pool.
+        // After the release (so after the MinIO user and its Secrets too): its CRDs must exist (deploy-order rule 1). Its train step needs a GPU pool.
         if (gpuPoolNames(config).length > 0) {
             const template = trainingTemplate(config);
             new k8s.apiextensions.CustomResource(template.metadata.name, template, afterRelease);
@@ -185,6 +230,10 @@ export function argoWorkflowsAddon(mlopsNamespaces: pulumi.Resource[]): Addon {
         // The server's Ingress is validated by the load balancer controller's webhook; the archive needs PostgreSQL.
         needs: ["aws-load-balancer-controller", "postgresql", "object-store"],
         deploy: (context, opts) =>
-            new ArgoWorkflows("argo-workflows", context, { ...opts, dependsOn: [...opts.dependsOn, ...mlopsNamespaces] }),
+            new ArgoWorkflows("argo-workflows", context, {
+                ...opts,
+                dependsOn: [...opts.dependsOn, ...mlopsNamespaces],
+                after: [...opts.after, ...mlopsNamespaces],
+            }),
     };
 }

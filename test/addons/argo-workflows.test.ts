@@ -1,12 +1,20 @@
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as path from "node:path";
 import {
+    artifactsMinioSecret,
+    artifactsMinioUser,
     argoWorkflowsQuota,
     argoWorkflowsSizes,
     argoWorkflowsValues,
     artifactRepository,
     workflowServiceAccount,
 } from "../../src/addons/argo-workflows";
+import { dataNamespace } from "../../src/addons/data-namespace";
+import { minioUserScript } from "../../src/addons/minio-users";
 import { databases, serviceRoles } from "../../src/addons/postgresql";
+import { deployOrderProblems } from "../../src/plan/deploy-order";
+import { unsealValue } from "../../src/secrets/sealing";
 import { boundaryServices } from "../../src/aws/permissions-boundary";
 import { namespacesOfKind } from "../../src/k8s/baseline";
 import { findResource, ofType, ResourceRecord } from "../../src/synth/inventory";
@@ -21,6 +29,19 @@ const release = (resources: ResourceRecord[]) => findResource(resources, "kubern
 const values = (resources: ResourceRecord[]) => release(resources).inputs.values as Values;
 const named = (resources: ResourceRecord[], type: string, name: string) =>
     ofType(resources, type).filter((r) => (r.inputs.metadata as { name?: string })?.name === name);
+
+const fixtureKey = fs.readFileSync(path.join(__dirname, "../../src/synth/fixtures/offline-sealing.key"), "utf8");
+type Meta = { name: string; namespace: string };
+const meta = (r: ResourceRecord) => r.inputs.metadata as Meta;
+/** The delivered artifact Secrets (plain Secret or SealedSecret, per the stack's secrets path), by namespace. */
+const artifactSecrets = (resources: ResourceRecord[]) =>
+    resources.filter(
+        (r) =>
+            ["kubernetes:core/v1:Secret", "kubernetes:bitnami.com/v1alpha1:SealedSecret"].includes(r.type) &&
+            meta(r).name === artifactsMinioSecret,
+    );
+const userJobName = "argo-workflows-minio-user";
+const secretKeyName = `${userJobName}-secret-key`;
 
 describe("addons/argo-workflows", () => {
     for (const stack of stackNames()) {
@@ -99,6 +120,85 @@ describe("addons/argo-workflows", () => {
             assert.ok(release(resources).dependsOn.includes(secrets[0].urn), "the secret exists before the controller starts");
         });
     }
+
+    for (const stack of stackNames().filter((s) => platformConfig(s).objectStore.kind === "minio")) {
+        it(`${stack} (MinIO): every mlops namespace gets workflow-artifacts-minio with the bucket user's generated key and the data CA, before the controller`, async () => {
+            const { resources } = await successfulRun(stack);
+            const config = platformConfig(stack);
+            const mlops = namespacesOfKind(config, "mlops");
+            const secrets = artifactSecrets(resources);
+            assert.deepEqual(secrets.map((s) => meta(s).namespace).sort(), [...mlops].sort(), "one per mlops namespace, nowhere else");
+            // The names the artifact repository reads are the ones delivered.
+            const repo = artifactRepository(config, `ml-platform-${stack}`).s3 as Record<string, { name: string; key: string }>;
+            const refs = [repo.accessKeySecret, repo.secretKeySecret, repo.caSecret];
+            assert.deepEqual(new Set(refs.map((r) => r.name)), new Set([artifactsMinioSecret]));
+            const job = findResource(resources, "kubernetes:batch/v1:Job", userJobName);
+            const password = findResource(resources, "random:index/randomPassword:RandomPassword", secretKeyName);
+            const r = release(resources);
+            for (const s of secrets) {
+                // The secret key comes from the generated password (an input dependency), never a literal.
+                assert.ok(s.dependsOn.includes(password.urn), `${meta(s).namespace}: carries the generated key`);
+                assert.ok(r.dependsOn.includes(s.urn), `${meta(s).namespace}: the Secret exists before the controller`);
+                const repoMap = named(resources, "kubernetes:core/v1:ConfigMap", "artifact-repositories").find(
+                    (x) => meta(x).namespace === meta(s).namespace,
+                )!;
+                assert.ok(repoMap.dependsOn.includes(s.urn), `${meta(s).namespace}: the repository is made after its Secret`);
+                if (s.type === "kubernetes:core/v1:Secret") {
+                    assert.equal(s.inputs.stringData, "[secret]", "values stay secret in state");
+                    continue;
+                }
+                // Sealed: unseal with the offline key and compare with what the user Job was given.
+                const data = (s.inputs.spec as { encryptedData: Record<string, string> }).encryptedData;
+                assert.deepEqual(Object.keys(data).sort(), refs.map((x) => x.key).sort());
+                const target = { name: artifactsMinioSecret, namespace: meta(s).namespace };
+                const value = (k: string) => unsealValue(fixtureKey, target, data[k]).toString();
+                assert.equal(value("accesskey"), artifactsMinioUser);
+                assert.equal(value("secretkey"), `offline-password-${secretKeyName}`);
+                assert.match(value("ca.crt"), /^-----BEGIN CERTIFICATE-----/);
+            }
+            // The Job makes the user with that key and the bucket's policy, before the controller.
+            assert.ok(r.dependsOn.includes(job.urn), "the user exists before the controller");
+            const script = (job.inputs as { spec: { template: { spec: { containers: { command: string[] }[] } } } }).spec.template.spec
+                .containers[0].command[2];
+            assert.equal(script, minioUserScript(artifactsMinioUser, "workflow-artifacts-rw"));
+            const template = ofType(resources, "kubernetes:argoproj.io/v1alpha1:ClusterWorkflowTemplate");
+            for (const t of template) assert.ok(t.dependsOn.includes(r.urn), "the template after the release (so after the Job)");
+            assert.deepEqual(deployOrderProblems(resources), []);
+        });
+
+        it(`${stack} (MinIO): the artifact user's policy covers the workflow-artifacts bucket only (the case that must fail: any other resource)`, async () => {
+            const { resources } = await successfulRun(stack);
+            const policyMap = named(resources, "kubernetes:core/v1:ConfigMap", "minio-policy-workflow-artifacts-rw");
+            assert.equal(policyMap.length, 1);
+            assert.equal(meta(policyMap[0]).namespace, dataNamespace);
+            const policy = JSON.parse((policyMap[0].inputs.data as Record<string, string>)["policy.json"]) as {
+                Statement: { Effect: string; Resource: string[] }[];
+            };
+            const covered = policy.Statement.flatMap((st) => st.Resource);
+            assert.ok(covered.length > 0);
+            const onlyBucket = (r: string) => r === "arn:aws:s3:::workflow-artifacts" || r === "arn:aws:s3:::workflow-artifacts/*";
+            for (const st of policy.Statement) assert.equal(st.Effect, "Allow");
+            for (const r of covered) assert.ok(onlyBucket(r), `${r} is outside workflow-artifacts`);
+            // The check itself must fail on a wider policy: MLflow's user (another bucket) and a wildcard.
+            const mlflowPolicy = named(resources, "kubernetes:core/v1:ConfigMap", "minio-policy-mlflow-artifacts-rw")[0];
+            const other = JSON.parse((mlflowPolicy.inputs.data as Record<string, string>)["policy.json"]) as {
+                Statement: { Resource: string[] }[];
+            };
+            assert.ok(!other.Statement.flatMap((st) => st.Resource).every(onlyBucket));
+            assert.ok(!onlyBucket("arn:aws:s3:::*"));
+        });
+    }
+
+    it("with objectStore.kind s3: no MinIO user, no workflow-artifacts-minio Secret anywhere (Pod Identity instead)", async () => {
+        const run = await runStack("dev", { overrides: editConfig("dev", (v) => (v.objectStore = { kind: "s3" })) });
+        if (run.error) throw run.error;
+        assert.deepEqual(artifactSecrets(run.resources), []);
+        assert.ok(!ofType(run.resources, "kubernetes:batch/v1:Job").some((j) => j.name === userJobName));
+        assert.deepEqual(deployOrderProblems(run.resources), []);
+        // While the MinIO stack (dev) has them: the assertion above is not vacuous.
+        const { resources } = await successfulRun("dev");
+        assert.ok(artifactSecrets(resources).length > 0);
+    });
 
     it("authModes: client by default; sso needs its block (the case that must fail), then renders SSO with RBAC", async () => {
         const { problems } = await configProblems("dev", (v) => (v.argoWorkflows = { ...v.argoWorkflows, authModes: ["client", "sso"] }));
