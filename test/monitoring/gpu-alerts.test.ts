@@ -1,7 +1,6 @@
 import { strict as assert } from "node:assert";
-import { stringify } from "yaml";
-import { AlertRule, isAlert, platformRuleGroups, RuleGroup, ruleInputs } from "../../src/monitoring/rules";
-import { runTool, stackConfig, writeFiles } from "./tools";
+import { AlertRule, isAlert, platformRuleGroups, ruleInputs } from "../../src/monitoring/rules";
+import { promtoolAlertTest, stackConfig } from "./tools";
 
 /*
  * Issue 19: the GPU alerts under `promtool test rules` with prod's rules: GPUPodsPending fires after
@@ -79,26 +78,11 @@ const cases: Case[] = [
     },
 ];
 
-function withoutAnnotations(groups: RuleGroup[]): RuleGroup[] {
-    return groups.map((g) => ({
-        name: g.name,
-        rules: g.rules.map((r) => (isAlert(r) ? ({ ...r, annotations: undefined } as unknown as AlertRule) : r)),
-    }));
-}
-
-function promtoolTest(testCases: Case[]) {
-    const groups = withoutAnnotations(platformRuleGroups(ruleInputs(stackConfig("prod"))).filter((g) => g.name === "platform-gpu"));
-    const tests = testCases.map((c) => ({
-        interval: "1m",
-        input_series: c.input_series,
-        alert_rule_test: [{ eval_time: c.eval_time, alertname: c.alertname, exp_alerts: c.exp_alerts }],
-    }));
-    const files = writeFiles({
-        "rules.yaml": stringify({ groups: JSON.parse(JSON.stringify(groups)) }, { lineWidth: 0 }),
-        "tests.yaml": stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }, { lineWidth: 0 }),
-    });
-    return runTool("promtool", ["test", "rules", files["tests.yaml"]]);
-}
+const promtoolTest = (testCases: Case[]) =>
+    promtoolAlertTest(
+        platformRuleGroups(ruleInputs(stackConfig("prod"))).filter((g) => g.name === "platform-gpu"),
+        testCases,
+    );
 
 describe("monitoring/GPU alerts under promtool test rules (issue 19)", () => {
     it("waits monitoring.gpuPendingMinutes before GPUPodsPending fires", () => {

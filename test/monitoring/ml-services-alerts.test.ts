@@ -1,8 +1,7 @@
 import { strict as assert } from "node:assert";
-import { stringify } from "yaml";
 import { namespacesOfKind } from "../../src/k8s/baseline";
-import { alertsOf, isAlert, platformRuleGroups, RuleGroup, ruleInputs } from "../../src/monitoring/rules";
-import { runTool, stackConfig, stacks, writeFiles } from "./tools";
+import { alertsOf, isAlert, platformRuleGroups, ruleInputs } from "../../src/monitoring/rules";
+import { promtoolAlertTest, stackConfig, stacks } from "./tools";
 
 /*
  * `promtool test rules` for the ML services' alerts (MLflow, KEDA, metrics-server): each fires on a
@@ -95,22 +94,7 @@ const cases: Case[] = [
     },
 ];
 
-function promtoolTest(testCases: Case[]) {
-    const groups: RuleGroup[] = platformRuleGroups(ruleInputs(prod)).map((g) => ({
-        name: g.name,
-        rules: g.rules.map((r) => (isAlert(r) ? { ...r, annotations: undefined } : r)) as RuleGroup["rules"],
-    }));
-    const tests = testCases.map((c) => ({
-        interval: "1m",
-        input_series: c.input_series,
-        alert_rule_test: [{ eval_time: c.eval_time, alertname: c.alertname, exp_alerts: c.exp_alerts }],
-    }));
-    const files = writeFiles({
-        "rules.yaml": stringify({ groups: JSON.parse(JSON.stringify(groups)) }, { lineWidth: 0 }),
-        "tests.yaml": stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }, { lineWidth: 0 }),
-    });
-    return runTool("promtool", ["test", "rules", files["tests.yaml"]]);
-}
+const promtoolTest = (testCases: Case[]) => promtoolAlertTest(platformRuleGroups(ruleInputs(prod)), testCases);
 
 describe("monitoring/ML services alerts under promtool test rules", () => {
     it("every stack renders the three alerts, MLflow's on its own MLOps namespace", () => {

@@ -1,7 +1,6 @@
 import { strict as assert } from "node:assert";
-import { stringify } from "yaml";
-import { AlertRule, isAlert, platformRuleGroups, RuleGroup, ruleInputs } from "../../src/monitoring/rules";
-import { runTool, stackConfig, writeFiles } from "./tools";
+import { isAlert, platformRuleGroups, ruleInputs } from "../../src/monitoring/rules";
+import { promtoolAlertTest, stackConfig } from "./tools";
 
 /*
  * `promtool test rules` unit tests: each SLO alert fires on a synthetic series that breaches it and
@@ -129,26 +128,7 @@ function latency(fastShare: number) {
     return [bucket("0.1", 0), bucket("0.25", fastShare), bucket("0.5", fastShare), bucket("1", 1), bucket("+Inf", 1)];
 }
 
-function withoutAnnotations(groups: RuleGroup[]): RuleGroup[] {
-    return groups.map((g) => ({
-        name: g.name,
-        rules: g.rules.map((r) => (isAlert(r) ? ({ ...r, annotations: undefined } as unknown as AlertRule) : r)),
-    }));
-}
-
-function promtoolTest(testCases: Case[]) {
-    const groups = withoutAnnotations(platformRuleGroups(ruleInputs(stackConfig("prod"))));
-    const tests = testCases.map((c) => ({
-        interval: "1m",
-        input_series: c.input_series,
-        alert_rule_test: [{ eval_time: c.eval_time, alertname: c.alertname, exp_alerts: c.exp_alerts }],
-    }));
-    const files = writeFiles({
-        "rules.yaml": stringify({ groups: JSON.parse(JSON.stringify(groups)) }, { lineWidth: 0 }),
-        "tests.yaml": stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }, { lineWidth: 0 }),
-    });
-    return runTool("promtool", ["test", "rules", files["tests.yaml"]]);
-}
+const promtoolTest = (testCases: Case[]) => promtoolAlertTest(platformRuleGroups(ruleInputs(stackConfig("prod"))), testCases);
 
 describe("monitoring/slo alerts under promtool test rules", () => {
     it("covers every SLO alert with a breaching and a healthy series", () => {

@@ -2,7 +2,9 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { stringify } from "yaml";
 import { parseConfig, PlatformConfig } from "../../src/config";
+import { isAlert, RuleGroup } from "../../src/monitoring/rules";
 import { readStackConfig, stackNames } from "../../src/synth/stack-files";
 
 /** Helpers for the monitoring tests: the real Prometheus tools, and stack configs parsed without a Pulumi run. */
@@ -48,3 +50,30 @@ export function stackConfig(stack: string): PlatformConfig {
 
 /** Every stack that has a stack file. */
 export const stacks = stackNames();
+
+/** One alert case of `promtool test rules`: series, when to evaluate, and the alerts expected (none: silent). */
+export interface AlertCase {
+    input_series: { series: string; values: string }[];
+    alertname: string;
+    eval_time: string;
+    exp_alerts: unknown[];
+}
+
+/**
+ * Runs alert cases through `promtool test rules` against rule groups, one test per case at a 1m
+ * interval. Annotations are dropped: promtool compares them when a case names none, and the
+ * runbook links and descriptions are checked elsewhere (rules.test.ts).
+ */
+export function promtoolAlertTest(groups: readonly RuleGroup[], cases: readonly AlertCase[]): ToolResult {
+    const rules = groups.map((g) => ({ name: g.name, rules: g.rules.map((r) => (isAlert(r) ? { ...r, annotations: undefined } : r)) }));
+    const tests = cases.map((c) => ({
+        interval: "1m",
+        input_series: c.input_series,
+        alert_rule_test: [{ eval_time: c.eval_time, alertname: c.alertname, exp_alerts: c.exp_alerts }],
+    }));
+    const files = writeFiles({
+        "rules.yaml": stringify({ groups: JSON.parse(JSON.stringify(rules)) }, { lineWidth: 0 }),
+        "tests.yaml": stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }, { lineWidth: 0 }),
+    });
+    return runTool("promtool", ["test", "rules", files["tests.yaml"]]);
+}

@@ -1,7 +1,6 @@
 import { strict as assert } from "node:assert";
-import { stringify } from "yaml";
-import { AlertRule, isAlert, platformRuleGroups, RuleGroup, ruleInputs } from "../../src/monitoring/rules";
-import { runTool, stackConfig, writeFiles } from "./tools";
+import { isAlert, platformRuleGroups, ruleInputs } from "../../src/monitoring/rules";
+import { promtoolAlertTest, stackConfig } from "./tools";
 
 /*
  * `promtool test rules` for the Argo Workflows alerts (src/monitoring/workflow-rules.ts): each fires
@@ -83,25 +82,7 @@ const cases: Case[] = [
     },
 ];
 
-const withoutAnnotations = (groups: RuleGroup[]): RuleGroup[] =>
-    groups.map((g) => ({
-        name: g.name,
-        rules: g.rules.map((r) => (isAlert(r) ? ({ ...r, annotations: undefined } as unknown as AlertRule) : r)),
-    }));
-
-function promtoolTest(stack: string, testCases: Case[]) {
-    const groups = withoutAnnotations(platformRuleGroups(ruleInputs(stackConfig(stack))));
-    const tests = testCases.map((c) => ({
-        interval: "1m",
-        input_series: c.input_series,
-        alert_rule_test: [{ eval_time: c.eval_time, alertname: c.alertname, exp_alerts: c.exp_alerts }],
-    }));
-    const files = writeFiles({
-        "rules.yaml": stringify({ groups: JSON.parse(JSON.stringify(groups)) }, { lineWidth: 0 }),
-        "tests.yaml": stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }, { lineWidth: 0 }),
-    });
-    return runTool("promtool", ["test", "rules", files["tests.yaml"]]);
-}
+const promtoolTest = (stack: string, testCases: Case[]) => promtoolAlertTest(platformRuleGroups(ruleInputs(stackConfig(stack))), testCases);
 
 describe("monitoring/Argo Workflows alerts under promtool test rules", () => {
     it("covers every Argo Workflows alert with a firing and a silent case", () => {
