@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { isAlert, platformRuleGroups, ruleInputs } from "../../src/monitoring/rules";
-import { promtoolAlertTest, stackConfig } from "./tools";
+import { assertEachAlertCovered, promtoolAlertTest, stackConfig } from "./tools";
 
 /*
  * The delivery alerts (issue 21) under `promtool test rules`: each fires on the series the Argo
@@ -91,17 +91,10 @@ const promtoolTest = (testCases: Case[]) => promtoolAlertTest(platformRuleGroups
 describe("monitoring/rollout alerts under promtool test rules", () => {
     it("covers every delivery alert with a firing and a silent case", () => {
         const group = platformRuleGroups(ruleInputs(stackConfig("prod"))).find((g) => g.name === "platform-rollouts")!;
-        for (const alert of group.rules.filter(isAlert).map((a) => a.alert)) {
-            const mine = cases.filter((c) => c.alertname === alert);
-            assert.ok(
-                mine.some((c) => c.exp_alerts.length > 0),
-                `${alert}: no case where it fires`,
-            );
-            assert.ok(
-                mine.some((c) => c.exp_alerts.length === 0),
-                `${alert}: no case where it stays silent`,
-            );
-        }
+        assertEachAlertCovered(
+            group.rules.filter(isAlert).map((a) => a.alert),
+            cases,
+        );
     });
 
     it(`passes all ${cases.length} cases`, () => {

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { isAlert, platformRuleGroups, ruleInputs } from "../../src/monitoring/rules";
-import { promtoolAlertTest, stackConfig } from "./tools";
+import { assertEachAlertCovered, promtoolAlertTest, stackConfig } from "./tools";
 
 /*
  * `promtool test rules` unit tests: each SLO alert fires on a synthetic series that breaches it and
@@ -136,17 +136,7 @@ describe("monitoring/slo alerts under promtool test rules", () => {
             .find((g) => g.name === "slo-alerts")!
             .rules.filter(isAlert)
             .map((a) => a.alert);
-        for (const alert of sloAlerts) {
-            const mine = cases.filter((c) => c.alertname === alert);
-            assert.ok(
-                mine.some((c) => c.exp_alerts.length > 0),
-                `${alert}: no case where it fires`,
-            );
-            assert.ok(
-                mine.some((c) => c.exp_alerts.length === 0),
-                `${alert}: no case where it stays silent`,
-            );
-        }
+        assertEachAlertCovered(sloAlerts, cases);
     });
 
     it(`passes all ${cases.length} cases`, () => {

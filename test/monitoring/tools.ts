@@ -1,3 +1,4 @@
+import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -76,4 +77,19 @@ export function promtoolAlertTest(groups: readonly RuleGroup[], cases: readonly 
         "tests.yaml": stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }, { lineWidth: 0 }),
     });
     return runTool("promtool", ["test", "rules", files["tests.yaml"]]);
+}
+
+/** Asserts that each alert has a case where it fires and a case where it stays silent. */
+export function assertEachAlertCovered(alerts: readonly string[], cases: readonly AlertCase[]): void {
+    for (const alert of alerts) {
+        const mine = cases.filter((c) => c.alertname === alert);
+        assert.ok(
+            mine.some((c) => c.exp_alerts.length > 0),
+            `${alert}: no case where it fires`,
+        );
+        assert.ok(
+            mine.some((c) => c.exp_alerts.length === 0),
+            `${alert}: no case where it stays silent`,
+        );
+    }
 }

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { isAlert, platformRuleGroups, ruleInputs } from "../../src/monitoring/rules";
-import { promtoolAlertTest, stackConfig } from "./tools";
+import { assertEachAlertCovered, promtoolAlertTest, stackConfig } from "./tools";
 
 /*
  * `promtool test rules` for the Argo Workflows alerts (src/monitoring/workflow-rules.ts): each fires
@@ -87,17 +87,10 @@ const promtoolTest = (stack: string, testCases: Case[]) => promtoolAlertTest(pla
 describe("monitoring/Argo Workflows alerts under promtool test rules", () => {
     it("covers every Argo Workflows alert with a firing and a silent case", () => {
         const group = platformRuleGroups(ruleInputs(stackConfig("prod"))).find((g) => g.name === "platform-argo-workflows")!;
-        for (const alert of group.rules.filter(isAlert).map((a) => a.alert)) {
-            const mine = cases.filter((c) => c.alertname === alert);
-            assert.ok(
-                mine.some((c) => c.exp_alerts.length > 0),
-                `${alert}: no case where it fires`,
-            );
-            assert.ok(
-                mine.some((c) => c.exp_alerts.length === 0),
-                `${alert}: no case where it stays silent`,
-            );
-        }
+        assertEachAlertCovered(
+            group.rules.filter(isAlert).map((a) => a.alert),
+            cases,
+        );
     });
 
     for (const stack of ["dev", "prod"]) {
