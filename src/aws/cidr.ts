@@ -30,7 +30,9 @@ export const maxZones = 6;
  * host bits set (`10.30.0.1/16`) is refused with the network address it probably meant: AWS
  * refuses it for a VPC (InvalidVpc.Range) and EKS for `publicAccessCidrs`.
  */
-export function cidrProblem(cidr: string): string | undefined {
+export const cidrProblem = memoised((cidr: string) => cidr, findCidrProblem);
+
+function findCidrProblem(cidr: string): string | undefined {
     const [notation] = Validator.isValidIPv4CidrNotation(cidr);
     if (!notation || !/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr)) return "must be an IPv4 CIDR such as 10.0.0.0/16";
     const [network] = Validator.isValidIPv4CidrRange(cidr);
@@ -45,9 +47,16 @@ export function cidrProblem(cidr: string): string | undefined {
 export function parseCidr(cidr: string): { base: number; prefix: number } {
     const problem = cidrProblem(cidr);
     if (problem) throw new Error(`${cidr} ${problem.startsWith("has") ? problem : `is not an IPv4 CIDR (${problem})`}`);
-    const range = IPv4CidrRange.fromCidr(cidr);
-    return { base: Number(range.getFirst().getValue()), prefix: Number(range.getPrefix().getValue()) };
+    return parsedRange(cidr);
 }
+
+const parsedRange = memoised(
+    (cidr: string) => cidr,
+    (cidr: string) => {
+        const range = IPv4CidrRange.fromCidr(cidr);
+        return Object.freeze({ base: Number(range.getFirst().getValue()), prefix: Number(range.getPrefix().getValue()) });
+    },
+);
 
 /** `10.0.0.0/16` from a first address (as a number) and a prefix length. */
 export function formatCidr(base: number, prefix: number): string {
@@ -67,18 +76,24 @@ export function subnet(cidr: string, newPrefix: number, index: number): string {
 }
 
 /** True when two CIDRs share any address. */
-export function overlaps(a: string, b: string): boolean {
-    parseCidr(a);
-    parseCidr(b);
-    return IPv4CidrRange.fromCidr(a).isOverlapping(IPv4CidrRange.fromCidr(b));
-}
+export const overlaps = memoised(
+    (a: string, b: string) => `${a} ${b}`,
+    (a: string, b: string): boolean => {
+        parseCidr(a);
+        parseCidr(b);
+        return IPv4CidrRange.fromCidr(a).isOverlapping(IPv4CidrRange.fromCidr(b));
+    },
+);
 
 /** True when `inner` lies entirely inside `outer`. */
-export function contains(outer: string, inner: string): boolean {
-    parseCidr(outer);
-    parseCidr(inner);
-    return IPv4CidrRange.fromCidr(inner).inside(IPv4CidrRange.fromCidr(outer)) || outer === inner;
-}
+export const contains = memoised(
+    (outer: string, inner: string) => `${outer} ${inner}`,
+    (outer: string, inner: string): boolean => {
+        parseCidr(outer);
+        parseCidr(inner);
+        return IPv4CidrRange.fromCidr(inner).inside(IPv4CidrRange.fromCidr(outer)) || outer === inner;
+    },
+);
 
 /** The smallest set of CIDRs covering exactly the union of `cidrs` (ip-num's Pool.aggregate). */
 export function aggregate(cidrs: readonly string[]): string[] {
@@ -119,8 +134,17 @@ export function nonPublicBlockOf(cidr: string): string | undefined {
     return nonPublicBlocks.find((b) => overlaps(b, cidr));
 }
 
-/** Private and public subnets for each zone, in zone order. */
-export function planSubnets(vpcCidr: string, zones: readonly string[]): SubnetPlan[] {
+/**
+ * Private and public subnets for each zone, in zone order (frozen: the plan for a VPC CIDR and zone
+ * list is computed once and shared; the program asks for it once per namespace's network policies).
+ */
+export const planSubnets = memoised(
+    (vpcCidr: string, zones: readonly string[]) => `${vpcCidr} ${zones.join(",")}`,
+    (vpcCidr: string, zones: readonly string[]): readonly SubnetPlan[] =>
+        Object.freeze(computePlan(vpcCidr, zones).map((p) => Object.freeze(p))),
+);
+
+function computePlan(vpcCidr: string, zones: readonly string[]): SubnetPlan[] {
     if (zones.length === 0 || zones.length > maxZones) throw new Error(`a plan needs 1 to ${maxZones} zones, got ${zones.length}`);
     const { prefix } = parseCidr(vpcCidr);
     const blockPrefix = prefix + 3;
@@ -149,4 +173,18 @@ export function nthAddress(cidr: string, n: number): string {
  */
 export function apiServiceIp(serviceCidr: string): string {
     return nthAddress(serviceCidr, 1);
+}
+
+/**
+ * `compute` with its results kept by `keyOf(args)`: every function here is pure, and the program,
+ * the config rules and the policies ask about the same few CIDRs many times per run (ip-num builds
+ * each range from its string, so the asking was a fifth of a synth). A call that throws is not kept.
+ */
+function memoised<A extends unknown[], R>(keyOf: (...args: A) => string, compute: (...args: A) => R): (...args: A) => R {
+    const results = new Map<string, R>();
+    return (...args: A) => {
+        const key = keyOf(...args);
+        if (!results.has(key)) results.set(key, compute(...args));
+        return results.get(key) as R;
+    };
 }

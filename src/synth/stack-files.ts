@@ -117,10 +117,24 @@ export function readStackConfig(stack: string, root = stacksRoot): StackConfig {
     if (!fs.existsSync(file)) {
         throw new Error(`No stack file ${file}; known stacks: ${stackNames(root).join(", ")}`);
     }
-    const project = parseYamlFile(path.join(root, "Pulumi.yaml")) as {
-        config?: Record<string, { default?: unknown }>;
-    };
-    const stackFile = (parseYamlFile(file) ?? {}) as { config?: Record<string, unknown> };
+    const projectFile = path.join(root, "Pulumi.yaml");
+    const [projectText, stackText] = [fs.readFileSync(projectFile, "utf8"), fs.readFileSync(file, "utf8")];
+    // Parsed once per content (a test process reads the same files for every run of the program);
+    // callers get their own copies.
+    const key = `${file}\0${projectText}\0${stackText}`;
+    let read = stackConfigs.get(key);
+    if (!read) {
+        read = parseStackConfig(parseYamlFile(projectFile, projectText), parseYamlFile(file, stackText));
+        stackConfigs.set(key, read);
+    }
+    return { config: { ...read.config }, secretKeys: [...read.secretKeys] };
+}
+
+const stackConfigs = new Map<string, StackConfig>();
+
+function parseStackConfig(projectYaml: unknown, stackYaml: unknown): StackConfig {
+    const project = projectYaml as { config?: Record<string, { default?: unknown }> };
+    const stackFile = (stackYaml ?? {}) as { config?: Record<string, unknown> };
     const config: Record<string, string> = {};
     const secretKeys: string[] = [];
     for (const [key, declaration] of Object.entries(project.config ?? {})) {

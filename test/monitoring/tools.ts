@@ -61,12 +61,41 @@ export interface AlertCase {
 }
 
 /**
- * Runs alert cases through `promtool test rules` against rule groups, one test per case at a 1m
- * interval. Annotations are dropped: promtool compares them when a case names none, and the
- * runbook links and descriptions are checked elsewhere (rules.test.ts).
+ * The rules an alert can depend on: the alerts named, and the recording rules their expressions
+ * read, transitively (a rule reads another's output only by its recorded series name). Every other
+ * rule is left out, so promtool does not evaluate it at each step; it cannot change the result.
+ */
+export function rulesFor(groups: readonly RuleGroup[], alertnames: readonly string[]): RuleGroup[] {
+    const all = groups.flatMap((g) => g.rules);
+    const needed = new Set(all.filter((r) => isAlert(r) && alertnames.includes(r.alert)));
+    for (let grew = true; grew;) {
+        grew = false;
+        for (const r of all) {
+            if (needed.has(r) || isAlert(r)) continue;
+            const read = new RegExp(`(^|[^\\w:])${r.record.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}($|[^\\w:])`);
+            if ([...needed].some((n) => read.test(n.expr))) {
+                needed.add(r);
+                grew = true;
+            }
+        }
+    }
+    return groups.map((g) => ({ ...g, rules: g.rules.filter((r) => needed.has(r)) })).filter((g) => g.rules.length > 0);
+}
+
+/**
+ * Runs alert cases through `promtool test rules` against the rules of `groups` the cases' alerts
+ * depend on ({@link rulesFor}), one test per case at a 1m interval. Annotations are dropped:
+ * promtool compares them when a case names none, and the runbook links and descriptions are
+ * checked elsewhere (rules.test.ts).
  */
 export function promtoolAlertTest(groups: readonly RuleGroup[], cases: readonly AlertCase[]): ToolResult {
-    const rules = groups.map((g) => ({ name: g.name, rules: g.rules.map((r) => (isAlert(r) ? { ...r, annotations: undefined } : r)) }));
+    const names = cases.map((c) => c.alertname);
+    const missing = names.filter((n) => !groups.some((g) => g.rules.some((r) => isAlert(r) && r.alert === n)));
+    assert.deepEqual(missing, [], "cases name alerts the rule groups do not have");
+    const rules = rulesFor(groups, names).map((g) => ({
+        name: g.name,
+        rules: g.rules.map((r) => (isAlert(r) ? { ...r, annotations: undefined } : r)),
+    }));
     const tests = cases.map((c) => ({
         interval: "1m",
         input_series: c.input_series,
