@@ -1,5 +1,5 @@
 // Before anything loads @pulumi/pulumi: defer the SDK's function serialisation (start-up).
-import "./sdk-tuning";
+import { structRoundTrip } from "./sdk-tuning";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
@@ -134,22 +134,6 @@ class RecordingMonitor extends MockMonitor {
             callback(err, undefined);
         }
     }
-}
-
-/**
- * What `Struct.fromJavaScript(value).toJavaScript()` (google-protobuf 3.21) returns, computed
- * without building the protobuf messages: a deep copy with every object's keys in sorted order
- * (jspb's Map iterates its keys sorted), and the same error for values a Struct cannot hold.
- */
-export function structRoundTrip(value: unknown): unknown {
-    if (value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
-    if (Array.isArray(value)) return value.map(structRoundTrip);
-    if (typeof value !== "object") throw new Error("Unexpected struct type.");
-    const copy: Record<string, unknown> = {};
-    const keys: string[] = [];
-    for (const key in value) keys.push(key); // for...in, as Struct.fromJavaScript
-    for (const key of keys.sort()) copy[key] = structRoundTrip((value as Record<string, unknown>)[key]);
-    return copy;
 }
 
 /** Resource options the engine receives that `resources.json` does not carry. */

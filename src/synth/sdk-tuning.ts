@@ -31,6 +31,14 @@ import * as path from "node:path";
  * no inventory carries them. Offline, `Resource.callsites` returns no frames, which leaves both unset
  * (as for a stack with no positions). About a tenth of registration time and
  * memory in flight (heap profile, docs/synth-performance.md).
+ *
+ * 4. Per resource: the SDK turns each request's properties into a protobuf `Struct`
+ * (`Struct.fromJavaScript`, a `Value` message per property, in runtime/resource.js and invoke.js)
+ * which the mock monitor at once turns back (`toJavaScript`); offline nothing serialises them (there
+ * is no gRPC). Offline, `fromJavaScript` returns a `Struct` that carries {@link structRoundTrip} of
+ * the value (the same deep copy, key order and errors) and answers `toJavaScript` with a copy of it;
+ * `getFieldsMap` and `serializeBinary` build the real message when asked. About a tenth of a
+ * warm run's time, and the garbage of the Value messages.
  */
 
 /** Module (path under node_modules) → the exports `runtime/index.js` and `dynamic/index.js` read. */
@@ -115,3 +123,45 @@ const resourceModule = require("@pulumi/pulumi/resource") as { Resource: { calls
 /** True when resource constructors skip capturing their call stack (always, offline). */
 export const callsitesSkipped = true;
 resourceModule.Resource.callsites = () => [];
+
+/**
+ * What `Struct.fromJavaScript(value).toJavaScript()` (google-protobuf 3.21) returns, computed
+ * without building the protobuf messages: a deep copy with every object's keys in sorted order
+ * (jspb's Map iterates its keys sorted), and the same error for values a Struct cannot hold.
+ */
+export function structRoundTrip(value: unknown): unknown {
+    if (value === null || typeof value === "string" || typeof value === "number" || typeof value === "boolean") return value;
+    if (Array.isArray(value)) return value.map(structRoundTrip);
+    if (typeof value !== "object") throw new Error("Unexpected struct type.");
+    const copy: Record<string, unknown> = {};
+    const keys: string[] = [];
+    for (const key in value) keys.push(key); // for...in, as Struct.fromJavaScript
+    for (const key of keys.sort()) copy[key] = structRoundTrip((value as Record<string, unknown>)[key]);
+    return copy;
+}
+
+interface ProtobufStruct {
+    toJavaScript(): unknown;
+    getFieldsMap(noLazyCreate?: boolean): unknown;
+    serializeBinary(): Uint8Array;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const structModule = require("google-protobuf/google/protobuf/struct_pb") as {
+    Struct: { new (): ProtobufStruct; fromJavaScript(value: unknown): ProtobufStruct; carriesValue?: boolean };
+};
+
+/** True when `Struct.fromJavaScript` keeps the value instead of building protobuf Values (always, offline). */
+export const structsCarryValues = true;
+
+if (!structModule.Struct.carriesValue) {
+    const build = structModule.Struct.fromJavaScript.bind(structModule.Struct);
+    structModule.Struct.fromJavaScript = (value: unknown): ProtobufStruct => {
+        const copy = structRoundTrip(value); // the same copy, key order and errors as building the Values
+        const struct = new structModule.Struct();
+        struct.toJavaScript = () => structRoundTrip(copy);
+        struct.getFieldsMap = (noLazyCreate?: boolean) => build(copy).getFieldsMap(noLazyCreate);
+        struct.serializeBinary = () => build(copy).serializeBinary();
+        return struct;
+    };
+    structModule.Struct.carriesValue = true;
+}

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { structRoundTrip } from "../../src/synth/mock-runtime";
+import { structRoundTrip } from "../../src/synth/sdk-tuning";
 import { stackNames } from "../../src/synth/stack-files";
 import { successfulRun } from "../harness";
 
