@@ -83,8 +83,8 @@ export function rulesFor(groups: readonly RuleGroup[], alertnames: readonly stri
 }
 
 /**
- * Runs alert cases through `promtool test rules` against the rules of `groups` the cases' alerts
- * depend on ({@link rulesFor}), one test per case at a 1m interval. Annotations are dropped:
+ * Runs alert cases through `promtool test rules` (one invocation) against the rules of `groups`
+ * each case's alert depends on ({@link rulesFor}), one test per case at a 1m interval. Annotations are dropped:
  * promtool compares them when a case names none, and the runbook links and descriptions are
  * checked elsewhere (rules.test.ts).
  */
@@ -92,20 +92,26 @@ export function promtoolAlertTest(groups: readonly RuleGroup[], cases: readonly 
     const names = cases.map((c) => c.alertname);
     const missing = names.filter((n) => !groups.some((g) => g.rules.some((r) => isAlert(r) && r.alert === n)));
     assert.deepEqual(missing, [], "cases name alerts the rule groups do not have");
-    const rules = rulesFor(groups, names).map((g) => ({
-        name: g.name,
-        rules: g.rules.map((r) => (isAlert(r) ? { ...r, annotations: undefined } : r)),
-    }));
-    const tests = cases.map((c) => ({
-        interval: "1m",
-        input_series: c.input_series,
-        alert_rule_test: [{ eval_time: c.eval_time, alertname: c.alertname, exp_alerts: c.exp_alerts }],
-    }));
-    const files = writeFiles({
-        "rules.yaml": stringify({ groups: JSON.parse(JSON.stringify(rules)) }, { lineWidth: 0 }),
-        "tests.yaml": stringify({ rule_files: ["rules.yaml"], evaluation_interval: "1m", tests }, { lineWidth: 0 }),
-    });
-    return runTool("promtool", ["test", "rules", files["tests.yaml"]]);
+    // One test file per alert, each with only that alert's rules: promtool evaluates every rule of a
+    // file at every step of each of its tests, so a case pays only for what its alert reads.
+    const files: Record<string, string> = {};
+    for (const [i, alertname] of [...new Set(names)].entries()) {
+        const rules = rulesFor(groups, [alertname]).map((g) => ({
+            name: g.name,
+            rules: g.rules.map((r) => (isAlert(r) ? { ...r, annotations: undefined } : r)),
+        }));
+        const tests = cases
+            .filter((c) => c.alertname === alertname)
+            .map((c) => ({
+                interval: "1m",
+                input_series: c.input_series,
+                alert_rule_test: [{ eval_time: c.eval_time, alertname: c.alertname, exp_alerts: c.exp_alerts }],
+            }));
+        files[`rules-${i}.yaml`] = stringify({ groups: JSON.parse(JSON.stringify(rules)) }, { lineWidth: 0 });
+        files[`tests-${i}.yaml`] = stringify({ rule_files: [`rules-${i}.yaml`], evaluation_interval: "1m", tests }, { lineWidth: 0 });
+    }
+    const paths = writeFiles(files);
+    return runTool("promtool", ["test", "rules", ...Object.keys(files).filter((f) => f.startsWith("tests-")).map((f) => paths[f])]);
 }
 
 /** Asserts that each alert has a case where it fires and a case where it stays silent. */
