@@ -96,4 +96,7 @@ if (!Module._extensions[".ts"]) {
     };
 }
 
-module.exports = { compile };
+/** How many files this process has compiled to a wrapper (each once, however often it loads them). */
+const compiledFiles = () => wrappers.size;
+
+module.exports = { compile, compiledFiles };

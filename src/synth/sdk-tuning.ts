@@ -153,8 +153,14 @@ const structModule = require("google-protobuf/google/protobuf/struct_pb") as {
 /** True when `Struct.fromJavaScript` keeps the value instead of building protobuf Values (always, offline). */
 export const structsCarryValues = true;
 
+/** google-protobuf's own `Struct.fromJavaScript` (a message with a `Value` per property), for tests and the fallbacks below. */
+export const protobufStructFromJavaScript: (value: unknown) => ProtobufStruct =
+    (structModule.Struct as { protobufFromJavaScript?: (value: unknown) => ProtobufStruct }).protobufFromJavaScript ??
+    structModule.Struct.fromJavaScript.bind(structModule.Struct);
+
 if (!structModule.Struct.carriesValue) {
-    const build = structModule.Struct.fromJavaScript.bind(structModule.Struct);
+    const build = protobufStructFromJavaScript;
+    (structModule.Struct as { protobufFromJavaScript?: unknown }).protobufFromJavaScript = build;
     structModule.Struct.fromJavaScript = (value: unknown): ProtobufStruct => {
         const copy = structRoundTrip(value); // the same copy, key order and errors as building the Values
         const struct = new structModule.Struct();

@@ -1,6 +1,5 @@
 import { strict as assert } from "node:assert";
-import { Struct } from "google-protobuf/google/protobuf/struct_pb";
-import { structRoundTrip } from "../../src/synth/sdk-tuning";
+import { protobufStructFromJavaScript, structRoundTrip } from "../../src/synth/sdk-tuning";
 import { stackNames } from "../../src/synth/stack-files";
 import { successfulRun } from "../harness";
 
@@ -11,7 +10,8 @@ import { successfulRun } from "../harness";
  * outputs from it, and they flow into other resources' inputs.
  */
 
-const viaProtobuf = (value: Record<string, unknown>) => Struct.fromJavaScript(value as never).toJavaScript();
+// google-protobuf's own Struct (offline, Struct.fromJavaScript itself carries structRoundTrip's copy).
+const viaProtobuf = (value: Record<string, unknown>) => protobufStructFromJavaScript(value).toJavaScript();
 const ordered = (value: unknown) => JSON.stringify(value);
 
 describe("synth/mock-runtime: the Struct round trip without protobuf", () => {

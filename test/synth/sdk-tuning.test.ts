@@ -1,7 +1,10 @@
 import { strict as assert } from "node:assert";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { compile } from "../../src/synth/register";
-import { deferredModules, loadedForReal } from "../../src/synth/sdk-tuning";
+import { compile, compiledFiles } from "../../src/synth/register";
+import { deferredModules, loadedForReal, structRoundTrip } from "../../src/synth/sdk-tuning";
 import { successfulRun } from "../harness";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -68,5 +71,60 @@ describe("synth/register (the TypeScript loader)", () => {
         const m = { exports: {} as { f(x: number): string } };
         new Function("exports", "require", "module", js)(m.exports, require, m);
         assert.equal(m.exports.f(2), "2/1");
+    });
+
+    it("compiles a file once per process, yet runs its body afresh on every load: new module state, the right require and lines", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "register-"));
+        const file = path.join(dir, "counter.ts");
+        fs.writeFileSync(
+            file,
+            'import * as path from "node:path";\nexport const state: number[] = [];\nexport const where = (): string =>\n    new Error("here").stack!.split("\\n")[1];\nexport const sep: string = path.sep;\n',
+        );
+        try {
+            type Counter = { state: number[]; where(): string; sep: string };
+            /* eslint-disable @typescript-eslint/no-require-imports */
+            const first = require(file) as Counter;
+            first.state.push(1);
+            const compiled = compiledFiles();
+            delete require.cache[file];
+            const second = require(file) as Counter;
+            /* eslint-enable @typescript-eslint/no-require-imports */
+            assert.equal(compiledFiles(), compiled, "the second load compiled nothing");
+            assert.notEqual(second, first, "a second load is a new module");
+            assert.deepEqual(second.state, [], "with new module state");
+            assert.equal(second.sep, path.sep);
+            assert.match(second.where(), new RegExp(`counter\\.ts:4:`), "stack traces point at the source line");
+            assert.equal(require.cache[file]?.exports, second);
+        } finally {
+            delete require.cache[file];
+            fs.rmSync(dir, { recursive: true });
+        }
+    });
+});
+
+describe("synth/sdk-tuning: protobuf Structs carry their value offline", () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Struct } = require("google-protobuf/google/protobuf/struct_pb") as {
+        Struct: {
+            fromJavaScript(v: unknown): { toJavaScript(): unknown; getFieldsMap(): { get(k: string): { getStringValue(): string } } };
+        };
+    };
+    const value = { b: [1, "x", null, { d: true }], a: { z: -0, y: "s" } };
+
+    it("answers toJavaScript with a fresh copy, keys sorted, as a protobuf round trip does", () => {
+        const struct = Struct.fromJavaScript(value);
+        const out = struct.toJavaScript();
+        assert.deepEqual(out, structRoundTrip(value));
+        assert.deepEqual(Object.keys(out as object), ["a", "b"]);
+        assert.notEqual(struct.toJavaScript(), out, "each call a new copy: a caller may change it");
+    });
+
+    it("refuses what a Struct cannot hold, when it is built (the SDK's error, at the SDK's step)", () => {
+        assert.throws(() => Struct.fromJavaScript({ f: () => 1 }), /Unexpected struct type/);
+        assert.throws(() => Struct.fromJavaScript({ u: undefined }), /Unexpected struct type/);
+    });
+
+    it("still builds the real message for a caller that reads its fields (runtime/resource.js getResource)", () => {
+        assert.equal(Struct.fromJavaScript({ k: "v" }).getFieldsMap().get("k").getStringValue(), "v");
     });
 });
