@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { charts } from "../config";
-import { namespacesOfKind } from "../k8s/baseline";
+import { Baseline, namespacesOfKind } from "../k8s/baseline";
 import {
     archiveRole,
     archiveSecret,
@@ -42,16 +42,25 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
     constructor(
         name: string,
         context: AddonContext,
-        opts: { parent: pulumi.Resource; dependsOn: pulumi.Resource[]; after: pulumi.Resource[]; needed: Record<string, pulumi.Resource> },
+        opts: {
+            parent: pulumi.Resource;
+            dependsOn: pulumi.Resource[];
+            after: pulumi.Resource[];
+            needed: Record<string, pulumi.Resource>;
+            /** The Kubernetes baseline: cluster-wide objects wait for all of it, a team's objects for its namespace only. */
+            baseline: pulumi.Resource & Pick<Baseline, "namespaces">;
+        },
     ) {
         super("platform:addons:ArgoWorkflows", name, {}, { parent: opts.parent });
         const { config } = context;
         const mlops = namespacesOfKind(config, "mlops");
+        const everywhere = (deps: pulumi.Resource[]) => [...deps, opts.baseline];
+        const inTeam = (team: string, deps: pulumi.Resource[]) => [...deps, opts.baseline.namespaces[team]];
         const ns = serviceNamespace(
             argoWorkflowsNamespace,
             context,
             { quota: argoWorkflowsQuota(config.argoWorkflows), allows: argoWorkflowsAllows(config, context) },
-            { parent: this, dependsOn: opts.dependsOn },
+            { parent: this, dependsOn: everywhere(opts.dependsOn) },
         );
         const postgres = opts.needed.postgresql as PostgreSql;
         // The archive's role password, delivered again beside the controller (it reads Secrets of its own namespace only).
@@ -76,7 +85,7 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                 "argo-workflows-minio-user",
                 context,
                 { user: artifactsMinioUser, bucket: facts.bucketNames[artifactBucket] ?? artifactBucket },
-                { parent: this, dependsOn: [...opts.after, objectStore] },
+                { parent: this, dependsOn: [...everywhere(opts.after), objectStore] },
             );
             userReady.push(user.job);
             for (const team of mlops) {
@@ -89,8 +98,8 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                             namespace: team,
                             data: { accesskey: user.accessKey, secretkey: user.secretKey, "ca.crt": objectStore.dataCaPem! },
                         },
-                        // Needs the namespace and the tenant's CA only (`after` carries the mlops namespaces), not PostgreSQL.
-                        { parent: this, dependsOn: [...opts.after, objectStore] },
+                        // Needs its namespace and the tenant's CA only, not PostgreSQL.
+                        { parent: this, dependsOn: [...inTeam(team, opts.after), objectStore] },
                     ),
                 );
             }
@@ -98,7 +107,7 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
         // The controller starts after the user exists and its keys are in every mlops namespace.
         const release = helmRelease("argo-workflows", charts.argoWorkflows, argoWorkflowsNamespace, argoWorkflowsValues(config), {
             parent: this,
-            dependsOn: [...opts.dependsOn, ns, dbSecret, ...userReady, ...artifactKeys.values()],
+            dependsOn: [...everywhere(opts.dependsOn), ns, dbSecret, ...userReady, ...artifactKeys.values()],
         });
         const afterRelease = { parent: this, dependsOn: [release] };
 
@@ -173,12 +182,12 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
         }
         const artifacts = artifactRepository(config, context.aws.name);
         for (const team of mlops) {
-            const inTeam = { parent: this, dependsOn: opts.dependsOn };
+            const teamOpts = { parent: this, dependsOn: inTeam(team, opts.dependsOn) };
             for (const account of ssoAccounts) {
                 const role = new k8s.rbac.v1.Role(
                     `${team}-workflows-${account.role}`,
                     { metadata: { name: `workflows-${account.role}`, namespace: team }, rules: workflowRoleRules(account.role) },
-                    inTeam,
+                    teamOpts,
                 );
                 if (!sso) continue;
                 new k8s.rbac.v1.RoleBinding(
@@ -202,13 +211,13 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
                     data: { default: JSON.stringify(artifacts) },
                 },
                 // The repository names its Secret (MinIO): made after it.
-                { parent: this, dependsOn: [...opts.dependsOn, ...[artifactKeys.get(team)].filter((k) => k !== undefined)] },
+                { parent: this, dependsOn: [...inTeam(team, opts.dependsOn), ...[artifactKeys.get(team)].filter((k) => k !== undefined)] },
             );
             const policy = workflowPodsApiAllow(config);
             new k8s.networking.v1.NetworkPolicy(
                 `${team}-${policy.name}`,
                 { metadata: { name: policy.name, namespace: team }, spec: policy.spec },
-                inTeam,
+                teamOpts,
             );
         }
         // After the release (so after the MinIO user and its Secrets too): its CRDs must exist (deploy-order rule 1). Its train step needs a GPU pool.
@@ -221,19 +230,14 @@ export class ArgoWorkflows extends pulumi.ComponentResource {
 }
 
 /**
- * The add-on. `mlopsNamespaces`: what creates the mlops namespaces (the baseline), which the chart's
- * workflow service accounts and roles, and this add-on's roles, repositories and policies go into.
+ * The add-on. `baseline` creates the mlops namespaces, which the chart's workflow service accounts
+ * and roles, and this add-on's roles, repositories and policies go into.
  */
-export function argoWorkflowsAddon(mlopsNamespaces: pulumi.Resource[]): Addon {
+export function argoWorkflowsAddon(baseline: pulumi.Resource & Pick<Baseline, "namespaces">): Addon {
     return {
         id: "argo-workflows",
         // The server's Ingress is validated by the load balancer controller's webhook; the archive needs PostgreSQL.
         needs: ["aws-load-balancer-controller", "postgresql", "object-store"],
-        deploy: (context, opts) =>
-            new ArgoWorkflows("argo-workflows", context, {
-                ...opts,
-                dependsOn: [...opts.dependsOn, ...mlopsNamespaces],
-                after: [...opts.after, ...mlopsNamespaces],
-            }),
+        deploy: (context, opts) => new ArgoWorkflows("argo-workflows", context, { ...opts, baseline }),
     };
 }

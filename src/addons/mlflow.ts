@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { bucketName } from "../aws/buckets";
 import { poolLabel } from "../aws/node-pools";
 import { charts, images, PlatformConfig } from "../config";
-import { namespacesOfKind } from "../k8s/baseline";
+import { Baseline, namespacesOfKind } from "../k8s/baseline";
 import { nsSelector, objectStoreClientLabel, PolicySpec, tcp } from "../k8s/network-policies";
 import { planSubnets } from "../aws/cidr";
 import { Addon, AddonContext, DeployOptions, helmRelease } from "./contract";
@@ -265,10 +265,12 @@ export function mlflowClientPolicies(config: PlatformConfig): { namespace: strin
  * the pods; the Pod Identity association (object-store) or the MinIO user before the pods.
  */
 export class Mlflow extends pulumi.ComponentResource {
-    constructor(name: string, context: AddonContext, opts: DeployOptions) {
-        super("platform:addons:Mlflow", name, {}, { parent: opts.parent });
+    constructor(name: string, context: AddonContext, options: DeployOptions & { baseline: Pick<Baseline, "namespaces"> }) {
+        super("platform:addons:Mlflow", name, {}, { parent: options.parent });
         const { config } = context;
         const ns = mlflowNamespace(config);
+        // Every object waits for its own namespace's part of the baseline only (crossTeamWaits, src/plan/deploy-order.ts).
+        const opts = { ...options, dependsOn: [...options.dependsOn, options.baseline.namespaces[ns]] };
         const facts = objectStoreFacts(config, context.aws.name);
         const postgres = opts.needed.postgresql as PostgreSql;
         const objectStore = opts.needed["object-store"] as ObjectStore;
@@ -293,15 +295,16 @@ export class Mlflow extends pulumi.ComponentResource {
                         after,
                     ),
             ),
-            ...mlflowClientPolicies(config).map(
-                ({ namespace, policy }) =>
-                    new k8s.networking.v1.NetworkPolicy(
-                        `${name}-${policy.name}-${namespace}`,
-                        { metadata: { name: policy.name, namespace }, spec: policy.spec },
-                        after,
-                    ),
-            ),
         ];
+        // Each team's allowance to reach MLflow, in the team's namespace: after that namespace only;
+        // the release does not wait for them (nothing of MLflow's start needs its clients).
+        for (const { namespace, policy } of mlflowClientPolicies(config)) {
+            new k8s.networking.v1.NetworkPolicy(
+                `${name}-${policy.name}-${namespace}`,
+                { metadata: { name: policy.name, namespace }, spec: policy.spec },
+                { parent: this, dependsOn: [...options.dependsOn, options.baseline.namespaces[namespace]] },
+            );
+        }
         if (facts.kind === "minio") {
             // The user needs the tenant only, not the database: it is made while PostgreSQL starts.
             const user: MinioUser = minioArtifactsUser(`${name}-minio-user`, context, {
@@ -342,15 +345,15 @@ export class Mlflow extends pulumi.ComponentResource {
 }
 
 /**
- * The MLflow add-on. `after` holds what the add-on contract does not carry: the Baseline, which
- * creates the MLOps namespaces (as for monitoring).
+ * The MLflow add-on. `baseline` creates the MLOps namespaces (as for monitoring), which the add-on
+ * contract does not carry.
  */
-export function mlflowAddon(after: pulumi.Resource[]): Addon {
+export function mlflowAddon(baseline: Pick<Baseline, "namespaces">): Addon {
     return {
         id: "mlflow",
         // The load balancer controller's webhooks see the Ingress; PostgreSQL gives the role and database;
         // the object store the bucket and (S3) the Pod Identity association, or (MinIO) the tenant.
         needs: ["aws-load-balancer-controller", "postgresql", "object-store"],
-        deploy: (context, opts) => new Mlflow("mlflow", context, { ...opts, dependsOn: [...opts.dependsOn, ...after] }),
+        deploy: (context, opts) => new Mlflow("mlflow", context, { ...opts, baseline }),
     };
 }

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { poolLabel } from "../aws/node-pools";
 import { gpuTaint, PlatformConfig } from "../config";
-import { namespacesOfKind } from "../k8s/baseline";
+import { Baseline, namespacesOfKind } from "../k8s/baseline";
 import { objectStoreClientLabel } from "../k8s/network-policies";
 import { analysisArgs, sloMetrics } from "../monitoring/analysis";
 import { Addon } from "./contract";
@@ -278,10 +278,10 @@ export function exampleModel(config: PlatformConfig): ModelSpec {
 
 /**
  * The serving add-on: in every mlops namespace the `model-serving` service account the serving
- * pods run as (with kind s3, its Pod Identity association reads the model artifacts). `after`:
- * the Baseline, which creates the namespaces.
+ * pods run as (with kind s3, its Pod Identity association reads the model artifacts). Each account
+ * waits for its own namespace's component of `baseline` ({@link Baseline.namespaces}), not for all of them.
  */
-export function servingAddon(after: pulumi.Resource[]): Addon {
+export function servingAddon(baseline: Pick<Baseline, "namespaces">): Addon {
     return {
         id: "serving",
         needs: [],
@@ -291,7 +291,7 @@ export function servingAddon(after: pulumi.Resource[]): Addon {
                 new k8s.core.v1.ServiceAccount(
                     `serving-${ns}`,
                     { metadata: { name: servingServiceAccount, namespace: ns }, automountServiceAccountToken: false },
-                    { parent, dependsOn: [...opts.dependsOn, ...after] },
+                    { parent, dependsOn: [...opts.dependsOn, baseline.namespaces[ns]] },
                 );
             }
             return parent;

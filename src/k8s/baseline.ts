@@ -32,6 +32,12 @@ export interface BaselineArgs {
  * Every object uses the cluster's explicit provider, inherited from this component.
  */
 export class Baseline extends pulumi.ComponentResource {
+    /**
+     * Each configured namespace's component (its Namespace, quota, limits, network policies and, for
+     * a team, RBAC). What a team's objects wait for: waiting for the whole baseline instead makes
+     * every team's objects depend on every team's, so the dependency lists (and the engine's work)
+     * grow with the square of the number of teams (issue 22; `npm run bench`, memory per namespace).
+     */
     readonly namespaces: Record<string, Namespace> = {};
 
     constructor(name: string, args: BaselineArgs, opts?: pulumi.ComponentResourceOptions) {

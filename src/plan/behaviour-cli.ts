@@ -6,12 +6,14 @@ import { clusterView } from "../k8s/reachability";
 import { runStack } from "../synth/mock-runtime";
 import { ResourceRecord } from "../synth/inventory";
 import { readStackConfig } from "../synth/stack-files";
-import { deployOrderProblems } from "./deploy-order";
+import { namespacesOfKind } from "../k8s/baseline";
+import { crossTeamWaits, deployOrderProblems } from "./deploy-order";
 
 /**
  * `npm run behaviour -- --stack <name> [--inventory resources.json]`: how the stack would behave on
  * a real cluster. Judges its declared network flows (src/k8s/flows.ts) against its NetworkPolicies
- * under the VPC CNI's semantics, and its deploy order (src/plan/deploy-order.ts). Without
+ * under the VPC CNI's semantics, and its deploy order (src/plan/deploy-order.ts), including waits of
+ * one team's objects on another team's (they make the dependency lists grow quadratically). Without
  * `--inventory` it runs the program offline first. Exit code 1 when any check fails.
  */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -48,7 +50,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     const order = deployOrderProblems(resources);
     console.log(`${stack}: deploy order: ${order.length} problem(s)`);
     order.forEach((p) => console.log(`  FAIL [${p.rule}] ${p.resource} needs ${p.needs}: ${p.detail}`));
-    return failed.length + order.length ? 1 : 0;
+    const teams = [...namespacesOfKind(config, "mlops"), ...namespacesOfKind(config, "workload")];
+    const cross = crossTeamWaits(resources, teams);
+    console.log(`${stack}: ${cross.length} wait(s) of a team's object on another team's (${teams.length} teams)`);
+    cross.forEach((w) => console.log(`  FAIL ${w.namespace}/${w.resource} waits for ${w.otherNamespace}/${w.waitsFor}`));
+    return failed.length + order.length + cross.length ? 1 : 0;
 }
 
 if (require.main === module) {

@@ -365,6 +365,40 @@ export function deployOrderProblems(resources: readonly ResourceRecord[]): Order
     return problems;
 }
 
+/** A dependency a team's object need not have: on an object of another team's namespace. */
+export interface CrossTeamWait {
+    resource: string;
+    namespace: string;
+    waitsFor: string;
+    otherNamespace: string;
+}
+
+/**
+ * Direct dependencies from an object in one team namespace (`teams`: the mlops and workload
+ * namespaces) on an object in another. Nothing of one team needs another team's namespace to exist;
+ * such a wait comes from depending on a whole component (the Baseline) where the team's own
+ * namespace would do, and it makes every team's dependency list hold every team's objects: the
+ * lists, the state and the engine's work grow with the square of the number of teams.
+ */
+export function crossTeamWaits(resources: readonly ResourceRecord[], teams: readonly string[]): CrossTeamWait[] {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const teamOf = (r: ResourceRecord | undefined) => {
+        const ns = r && (r.type === "kubernetes:core/v1:Namespace" ? (meta(r).name ?? r.name) : namespaceOf(r));
+        return ns !== undefined && teams.includes(ns) ? ns : undefined;
+    };
+    const waits: CrossTeamWait[] = [];
+    for (const r of resources) {
+        const namespace = teamOf(r);
+        if (!namespace) continue;
+        for (const dep of r.dependsOn) {
+            const other = teamOf(byUrn.get(dep));
+            if (other && other !== namespace)
+                waits.push({ resource: label(r), namespace, waitsFor: label(byUrn.get(dep)!), otherNamespace: other });
+        }
+    }
+    return waits;
+}
+
 /** Secret names a release's values or a custom resource's spec refer to (keys naming a secret). */
 export function secretReferences(value: unknown, key = ""): string[] {
     if (typeof value === "string") return /secret/i.test(key) && !/key$/i.test(key) ? [value] : [];

@@ -1,9 +1,10 @@
 import { strict as assert } from "node:assert";
-import { chartFacts, deployOrderProblems, secretReferences } from "../../src/plan/deploy-order";
+import { chartFacts, crossTeamWaits, deployOrderProblems, secretReferences } from "../../src/plan/deploy-order";
+import { namespacesOfKind } from "../../src/k8s/baseline";
 import { ResourceRecord } from "../../src/synth/inventory";
 import { runStack } from "../../src/synth/mock-runtime";
 import { stackNames } from "../../src/synth/stack-files";
-import { editConfig, successfulRun } from "../harness";
+import { editConfig, platformConfig, successfulRun } from "../harness";
 
 const clone = (resources: ResourceRecord[]): ResourceRecord[] => JSON.parse(JSON.stringify(resources));
 const release = (resources: ResourceRecord[], name: string) =>
@@ -36,6 +37,57 @@ describe("plan/deploy-order (what must exist before what)", () => {
             assert.deepEqual(raced.map((p) => p.resource).sort(), [...expected].sort());
         });
     }
+
+    describe("a team's objects wait for their own namespace, not for other teams'", () => {
+        const teamsOf = (stack: string) => {
+            const config = platformConfig(stack);
+            return [...namespacesOfKind(config, "mlops"), ...namespacesOfKind(config, "workload")];
+        };
+        for (const stack of stackNames()) {
+            it(`${stack}: no object of one team depends on another team's`, async () => {
+                const { resources } = await successfulRun(stack);
+                assert.deepEqual(crossTeamWaits(resources, teamsOf(stack)), []);
+            });
+        }
+
+        it("prod with two more mlops teams: each team's objects depend on as many resources as before (linear growth)", async () => {
+            const base = await successfulRun("prod");
+            const more = await runStack("prod", {
+                overrides: editConfig("prod", (c) => {
+                    for (const team of ["team-extra-a", "team-extra-b"])
+                        c.namespaces[team] = {
+                            kind: "mlops",
+                            quota: { cpu: 1, memoryGiB: 2, pods: 10, persistentVolumeClaims: 1, storageGiB: 10 },
+                        };
+                }),
+            });
+            if (more.error) throw more.error;
+            const depsOf = (resources: ResourceRecord[]) => new Map(resources.map((r) => [r.urn, r.dependsOn.length]));
+            const [before, after] = [depsOf(base.resources), depsOf(more.resources)];
+            const teams = namespacesOfKind(platformConfig("prod"), "mlops");
+            const grown = base.resources
+                .filter((r) => teams.includes(String((r.inputs.metadata as { namespace?: string } | undefined)?.namespace)))
+                .filter((r) => after.get(r.urn) !== before.get(r.urn))
+                .map((r) => `${r.urn}: ${before.get(r.urn)} → ${after.get(r.urn)}`);
+            assert.deepEqual(grown, []);
+            assert.deepEqual(crossTeamWaits(more.resources, [...teams, "team-extra-a", "team-extra-b"]), []);
+        });
+
+        it("finds a team's object that waits for the whole baseline (the quadratic case, failing)", async () => {
+            const resources = clone((await successfulRun("prod")).resources);
+            const teams = teamsOf("prod");
+            const [mine, other] = teams;
+            const serving = resources.find((r) => r.type === "kubernetes:core/v1:ServiceAccount" && r.name === `serving-${mine}`)!;
+            const theirs = resources.filter((r) => (r.inputs.metadata as { namespace?: string } | undefined)?.namespace === other);
+            assert.ok(theirs.length > 0, `${other} has objects`);
+            serving.dependsOn = [...serving.dependsOn, ...theirs.map((r) => r.urn)];
+            const found = crossTeamWaits(resources, teams);
+            assert.equal(found.length, theirs.length);
+            assert.ok(
+                found.every((w) => w.namespace === mine && w.otherNamespace === other && w.resource === `ServiceAccount serving-${mine}`),
+            );
+        });
+    });
 
     it("finds a custom resource created before its CRD, a Secret read before it exists, pods before their Pod Identity association, an object before its namespace", async () => {
         const resources = clone((await successfulRun("prod")).resources);
