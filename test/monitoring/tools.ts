@@ -111,7 +111,13 @@ export function promtoolAlertTest(groups: readonly RuleGroup[], cases: readonly 
         files[`tests-${i}.yaml`] = stringify({ rule_files: [`rules-${i}.yaml`], evaluation_interval: "1m", tests }, { lineWidth: 0 });
     }
     const paths = writeFiles(files);
-    return runTool("promtool", ["test", "rules", ...Object.keys(files).filter((f) => f.startsWith("tests-")).map((f) => paths[f])]);
+    return runTool("promtool", [
+        "test",
+        "rules",
+        ...Object.keys(files)
+            .filter((f) => f.startsWith("tests-"))
+            .map((f) => paths[f]),
+    ]);
 }
 
 /** Asserts that each alert has a case where it fires and a case where it stays silent. */
