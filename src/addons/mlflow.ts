@@ -265,16 +265,16 @@ export function mlflowClientPolicies(config: PlatformConfig): { namespace: strin
  * the pods; the Pod Identity association (object-store) or the MinIO user before the pods.
  */
 export class Mlflow extends pulumi.ComponentResource {
-    constructor(name: string, context: AddonContext, options: DeployOptions & { baseline: Pick<Baseline, "namespaces"> }) {
-        super("platform:addons:Mlflow", name, {}, { parent: options.parent });
+    constructor(name: string, context: AddonContext, opts: DeployOptions & { baseline: Pick<Baseline, "namespaces"> }) {
+        super("platform:addons:Mlflow", name, {}, { parent: opts.parent });
         const { config } = context;
         const ns = mlflowNamespace(config);
         // Every object waits for its own namespace's part of the baseline only (crossTeamWaits, src/plan/deploy-order.ts).
-        const opts = { ...options, dependsOn: [...options.dependsOn, options.baseline.namespaces[ns]] };
+        const inNamespace = (namespace: string) => [...opts.dependsOn, opts.baseline.namespaces[namespace]];
         const facts = objectStoreFacts(config, context.aws.name);
         const postgres = opts.needed.postgresql as PostgreSql;
         const objectStore = opts.needed["object-store"] as ObjectStore;
-        const after = { parent: this, dependsOn: opts.dependsOn };
+        const after = { parent: this, dependsOn: inNamespace(ns) };
 
         const ready: pulumi.Resource[] = [
             context.secrets.deliver(
@@ -302,7 +302,7 @@ export class Mlflow extends pulumi.ComponentResource {
             new k8s.networking.v1.NetworkPolicy(
                 `${name}-${policy.name}-${namespace}`,
                 { metadata: { name: policy.name, namespace }, spec: policy.spec },
-                { parent: this, dependsOn: [...options.dependsOn, options.baseline.namespaces[namespace]] },
+                { parent: this, dependsOn: inNamespace(namespace) },
             );
         }
         if (facts.kind === "minio") {
@@ -331,7 +331,7 @@ export class Mlflow extends pulumi.ComponentResource {
         }
         const release = helmRelease(mlflowName, charts.mlflow, ns, mlflowValues(config, context.aws.name), {
             parent: this,
-            dependsOn: [...opts.dependsOn, ...ready],
+            dependsOn: [...inNamespace(ns), ...ready],
         });
         if (config.mlflow.replicas > 1) {
             new k8s.policy.v1.PodDisruptionBudget(

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { AlertRule, isAlert, platformRuleGroups, ruleInputs } from "../../src/monitoring/rules";
-import { promtoolAlertTest, stackConfig } from "./tools";
+import { NamedAlertCase, promtoolAlertTest, stackConfig } from "./tools";
 
 /*
  * Issue 19: the GPU alerts under `promtool test rules` with prod's rules: GPUPodsPending fires after
@@ -18,13 +18,7 @@ const requests = (name: string, resource: string) => ({
     values: `1+0x${minutes + 20}`,
 });
 
-interface Case {
-    name: string;
-    input_series: { series: string; values: string }[];
-    alertname: string;
-    eval_time: string;
-    exp_alerts: { exp_labels: Record<string, string> }[];
-}
+type Case = NamedAlertCase;
 
 const cases: Case[] = [
     {

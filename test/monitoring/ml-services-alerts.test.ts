@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { namespacesOfKind } from "../../src/k8s/baseline";
 import { alertsOf, isAlert, platformRuleGroups, ruleInputs } from "../../src/monitoring/rules";
-import { promtoolAlertTest, stackConfig, stacks } from "./tools";
+import { assertEachAlertCovered, NamedAlertCase, promtoolAlertTest, stackConfig, stacks } from "./tools";
 
 /*
  * `promtool test rules` for the ML services' alerts (MLflow, KEDA, metrics-server): each fires on a
@@ -12,13 +12,7 @@ import { promtoolAlertTest, stackConfig, stacks } from "./tools";
 const prod = stackConfig("prod");
 const mlops = namespacesOfKind(prod, "mlops")[0];
 
-interface Case {
-    name: string;
-    input_series: { series: string; values: string }[];
-    alertname: string;
-    eval_time: string;
-    exp_alerts: { exp_labels: Record<string, string> }[];
-}
+type Case = NamedAlertCase;
 
 const up = (pod: string, values: string) => ({
     series: `up{namespace="${mlops}", pod="${pod}", job="platform-monitoring/mlflow"}`,
@@ -113,16 +107,10 @@ describe("monitoring/ML services alerts under promtool test rules", () => {
 
     it("covers every ML services alert with a breaching and a healthy series", () => {
         const group = platformRuleGroups(ruleInputs(prod)).find((g) => g.name === "ml-services")!;
-        for (const a of group.rules.filter(isAlert)) {
-            assert.ok(
-                cases.some((c) => c.alertname === a.alert && c.exp_alerts.length > 0),
-                `${a.alert}: no firing case`,
-            );
-            assert.ok(
-                cases.some((c) => c.alertname === a.alert && c.exp_alerts.length === 0),
-                `${a.alert}: no silent case`,
-            );
-        }
+        assertEachAlertCovered(
+            group.rules.filter(isAlert).map((a) => a.alert),
+            cases,
+        );
     });
 
     it(`passes all ${cases.length} cases`, () => {

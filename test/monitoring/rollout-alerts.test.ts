@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { isAlert, platformRuleGroups, ruleInputs } from "../../src/monitoring/rules";
-import { assertEachAlertCovered, promtoolAlertTest, stackConfig } from "./tools";
+import { assertEachAlertCovered, NamedAlertCase, promtoolAlertTest, stackConfig } from "./tools";
 
 /*
  * The delivery alerts (issue 21) under `promtool test rules`: each fires on the series the Argo
@@ -12,13 +12,7 @@ import { assertEachAlertCovered, promtoolAlertTest, stackConfig } from "./tools"
 const rollouts = { severity: "warning", component: "rollouts" };
 const serving = { severity: "warning", component: "serving" };
 
-interface Case {
-    name: string;
-    input_series: { series: string; values: string }[];
-    alertname: string;
-    eval_time: string;
-    exp_alerts: { exp_labels: Record<string, string> }[];
-}
+type Case = NamedAlertCase;
 
 const info = (metric: string, phase: string, values = "1x20") => ({
     series: `${metric}{namespace="platform-mlops",name="churn",phase="${phase}"}`,

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { isAlert, platformRuleGroups, ruleInputs } from "../../src/monitoring/rules";
-import { assertEachAlertCovered, promtoolAlertTest, stackConfig } from "./tools";
+import { assertEachAlertCovered, NamedAlertCase, promtoolAlertTest, stackConfig } from "./tools";
 
 /*
  * `promtool test rules` unit tests: each SLO alert fires on a synthetic series that breaches it and
@@ -27,13 +27,7 @@ function traffic(errors: number, minutes: number, errorsAfter = errors, minutesA
     ];
 }
 
-interface Case {
-    name: string;
-    input_series: { series: string; values: string }[];
-    alertname: string;
-    eval_time: string;
-    exp_alerts: { exp_labels: Record<string, string> }[];
-}
+type Case = NamedAlertCase;
 
 const fires = (labels: Record<string, string>) => [{ exp_labels: labels }];
 

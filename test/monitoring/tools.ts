@@ -60,6 +60,12 @@ export interface AlertCase {
     exp_alerts: unknown[];
 }
 
+/** An alert case as the alert tests write them: named (for messages and the case that must fail), alerts by their labels. */
+export interface NamedAlertCase extends AlertCase {
+    name: string;
+    exp_alerts: { exp_labels: Record<string, string> }[];
+}
+
 /**
  * The rules an alert can depend on: the alerts named, and the recording rules their expressions
  * read, transitively (a rule reads another's output only by its recorded series name). Every other

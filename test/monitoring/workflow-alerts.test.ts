@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { isAlert, platformRuleGroups, ruleInputs } from "../../src/monitoring/rules";
-import { assertEachAlertCovered, promtoolAlertTest, stackConfig } from "./tools";
+import { assertEachAlertCovered, NamedAlertCase, promtoolAlertTest, stackConfig } from "./tools";
 
 /*
  * `promtool test rules` for the Argo Workflows alerts (src/monitoring/workflow-rules.ts): each fires
@@ -11,13 +11,7 @@ import { assertEachAlertCovered, promtoolAlertTest, stackConfig } from "./tools"
 const warn = { severity: "warning", component: "argo-workflows" };
 const crit = { severity: "critical", component: "argo-workflows" };
 
-interface Case {
-    name: string;
-    input_series: { series: string; values: string }[];
-    alertname: string;
-    eval_time: string;
-    exp_alerts: { exp_labels: Record<string, string> }[];
-}
+type Case = NamedAlertCase;
 
 const succeeded = { series: 'argo_workflows_total_count{namespace="platform-mlops",phase="Succeeded"}', values: "0+1x30" };
 const cases: Case[] = [
