@@ -378,7 +378,9 @@ export interface CrossTeamWait {
  * namespaces) on an object in another. Nothing of one team needs another team's namespace to exist;
  * such a wait comes from depending on a whole component (the Baseline) where the team's own
  * namespace would do, and it makes every team's dependency list hold every team's objects: the
- * lists, the state and the engine's work grow with the square of the number of teams.
+ * lists, the state and the engine's work grow with the square of the number of teams. (The SDK
+ * sends a component in `dependsOn` as every custom resource below it: @pulumi/pulumi 3.248
+ * runtime/dependsOn.js, `getAllTransitivelyReferencedResourceURNs`.)
  */
 export function crossTeamWaits(resources: readonly ResourceRecord[], teams: readonly string[]): CrossTeamWait[] {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));

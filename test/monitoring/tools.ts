@@ -70,6 +70,9 @@ export interface NamedAlertCase extends AlertCase {
  * The rules an alert can depend on: the alerts named, and the recording rules their expressions
  * read, transitively (a rule reads another's output only by its recorded series name). Every other
  * rule is left out, so promtool does not evaluate it at each step; it cannot change the result.
+ * (promtool's unit tests evaluate every rule of a test file's rule_files at every evaluation
+ * interval up to the test's last eval_time: prometheus/prometheus cmd/promtool/unittest.go,
+ * `testGroup.test`.)
  */
 export function rulesFor(groups: readonly RuleGroup[], alertnames: readonly string[]): RuleGroup[] {
     const all = groups.flatMap((g) => g.rules);
