@@ -39,6 +39,17 @@ import * as path from "node:path";
  * the value (the same deep copy, key order and errors) and answers `toJavaScript` with a copy of it;
  * `getFieldsMap` and `serializeBinary` build the real message when asked. About a tenth of a
  * warm run's time, and the garbage of the Value messages.
+ *
+ * 5. Per output property: `transferProperties` (runtime/rpc.js) gives every output property of
+ * every custom resource an `Output` at once: four pending promises, the Output's own chain (about
+ * a dozen closures and promises, output.js `OutputImpl`), all held until the registration returns.
+ * Because the program builds every resource before any registration returns, they are all in
+ * flight together: the largest share of a synth's peak heap. A program reads few of them (prod
+ * reads 96 of 3,658). Unless PULUMI_DEBUG_PROMISE_LEAKS is set (whose messages name the property),
+ * each property is an accessor that, on its first read, builds the SDK's own Output by calling the
+ * real `transferProperties` for that one key, and hands it the registration's result if that has
+ * already come back; a property nobody reads costs one small record. Inventories are byte-identical
+ * with and without it (test/synth/sdk-tuning.test.ts; docs/synth-performance.md, fourth pass).
  */
 
 /** Module (path under node_modules) → the exports `runtime/index.js` and `dynamic/index.js` read. */
@@ -170,4 +181,58 @@ if (!structModule.Struct.carriesValue) {
         return struct;
     };
     structModule.Struct.carriesValue = true;
+}
+
+/** A resolver `transferProperties` returns per property: (value, isKnown, isSecret, deps, err). */
+type OutputResolver = (...args: unknown[]) => void;
+type TransferProperties = ((onto: object, label: string, props: Record<string, unknown>) => Record<string, OutputResolver>) & {
+    /** On the replacement: the SDK's own function. */
+    sdk?: TransferProperties;
+};
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const rpcModule = require("@pulumi/pulumi/runtime/rpc") as { transferProperties: TransferProperties };
+
+/** Output properties the SDK transferred onto resources, and how many of them were read (built), this process. */
+export const outputProperties = { transferred: 0, built: 0 };
+
+/** True when output properties get their `Output` on first read (PULUMI_DEBUG_PROMISE_LEAKS unset). */
+export const outputsOnFirstRead = promiseStacksSkipped;
+
+/** The SDK's own `transferProperties` (an `Output` per property at once), for tests. */
+export const sdkTransferProperties: TransferProperties = rpcModule.transferProperties.sdk ?? rpcModule.transferProperties;
+
+if (outputsOnFirstRead && !rpcModule.transferProperties.sdk) {
+    const transfer = sdkTransferProperties;
+    const onFirstRead: TransferProperties = (onto, label, props) => {
+        const resolvers: Record<string, OutputResolver> = {};
+        const target = onto as Record<string, unknown>;
+        for (const key of Object.keys(props)) {
+            if (key === "id" || key === "urn") continue; // as transferProperties: the SDK makes these itself
+            if (Object.prototype.hasOwnProperty.call(onto, key)) {
+                throw new Error(`Property '${key}' is already initialized on target '${label}`); // the SDK's error
+            }
+            outputProperties.transferred++;
+            let resolve: OutputResolver | undefined;
+            let result: unknown[] | undefined; // the registration's answer, kept until the first read
+            resolvers[key] = (...args) => (resolve ? resolve(...args) : (result = args));
+            Object.defineProperty(onto, key, {
+                configurable: true,
+                enumerable: true,
+                get() {
+                    delete target[key];
+                    resolve = transfer(onto, label, { [key]: undefined })[key];
+                    outputProperties.built++;
+                    if (result) resolve(...result);
+                    result = undefined;
+                    return target[key];
+                },
+                set(value: unknown) {
+                    Object.defineProperty(onto, key, { value, writable: true, enumerable: true, configurable: true });
+                },
+            });
+        }
+        return resolvers;
+    };
+    onFirstRead.sdk = transfer;
+    rpcModule.transferProperties = onFirstRead;
 }

@@ -4,7 +4,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { compile, compiledFiles } from "../../src/synth/register";
-import { deferredModules, loadedForReal, structRoundTrip } from "../../src/synth/sdk-tuning";
+import { runStack } from "../../src/synth/mock-runtime";
+import { deferredModules, loadedForReal, outputProperties, sdkTransferProperties, structRoundTrip } from "../../src/synth/sdk-tuning";
 import { successfulRun } from "../harness";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -12,6 +13,7 @@ const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
     debuggablePromise<T>(p: Promise<T>, ctx: string): Promise<T>;
 };
 const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<Promise<unknown>> } };
+const rpc = require("@pulumi/pulumi/runtime/rpc") as { transferProperties: typeof sdkTransferProperties };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const loaded = (suffix: string) => Object.keys(require.cache).some((f) => f.endsWith(suffix));
@@ -126,5 +128,67 @@ describe("synth/sdk-tuning: protobuf Structs carry their value offline", () => {
 
     it("still builds the real message for a caller that reads its fields (runtime/resource.js getResource)", () => {
         assert.equal(Struct.fromJavaScript({ k: "v" }).getFieldsMap().get("k").getStringValue(), "v");
+    });
+});
+
+describe("synth/sdk-tuning: an output property gets its Output when first read", () => {
+    type Outputs = Record<string, pulumi.Output<unknown>>;
+    const transfer = (onto: object, props: Record<string, unknown>) => rpc.transferProperties(onto, "test", props);
+
+    it("builds no Output for a property nobody reads, and none for id and urn (the SDK makes those)", () => {
+        const onto = {};
+        const before = { ...outputProperties };
+        const resolvers = transfer(onto, { id: undefined, urn: undefined, arn: undefined, tags: undefined });
+        assert.deepEqual(Object.keys(resolvers), ["arn", "tags"]);
+        assert.deepEqual(Object.keys(onto), ["arn", "tags"], "enumerable, as the SDK's properties");
+        assert.equal(typeof Object.getOwnPropertyDescriptor(onto, "arn")!.get, "function", "not yet an Output");
+        resolvers.arn("arn:aws:iam::123456789012:role/x", true, false, []);
+        assert.equal(outputProperties.transferred - before.transferred, 2);
+        assert.equal(outputProperties.built, before.built);
+    });
+
+    it("gives an Output read before or after the registration returns the same value, secrecy and knownness", async () => {
+        const onto = {};
+        const resolvers = transfer(onto, { early: undefined, late: undefined, secret: undefined });
+        const early = (onto as Outputs).early; // read while the registration is in flight
+        resolvers.early("e", true, false, []);
+        resolvers.late("l", true, false, []);
+        resolvers.secret("s", true, true, []);
+        const { late, secret } = onto as Outputs; // read after it returned
+        assert.ok(pulumi.Output.isInstance(early) && pulumi.Output.isInstance(late));
+        assert.equal(await early.promise(), "e");
+        assert.equal(await late.promise(), "l");
+        assert.equal(await secret.promise(), "s");
+        assert.equal(await secret.isSecret, true);
+        assert.equal(await late.isKnown, true);
+        assert.equal((onto as Outputs).late, late, "built once: a data property from then on");
+        assert.equal(Object.getOwnPropertyDescriptor(onto, "late")!.writable, true);
+    });
+
+    it("rejects a read Output with the registration's error, and keeps the SDK's error for a property set twice", async () => {
+        const onto = {};
+        const resolvers = transfer(onto, { arn: undefined });
+        resolvers.arn(undefined, true, false, [], new Error("registration failed"));
+        await assert.rejects((onto as Outputs).arn.promise(), /registration failed/);
+        assert.throws(() => transfer(onto, { arn: undefined }), /Property 'arn' is already initialized on target 'test/);
+    });
+
+    it("leaves the plan unchanged: dev renders the same inventory, options and outputs with the SDK's own transferProperties", async function () {
+        this.timeout(120000);
+        const tuned = await runStack("dev");
+        const before = outputProperties.built;
+        const replacement = rpc.transferProperties;
+        rpc.transferProperties = sdkTransferProperties;
+        let sdk: Awaited<ReturnType<typeof runStack>>;
+        try {
+            sdk = await runStack("dev");
+        } finally {
+            rpc.transferProperties = replacement;
+        }
+        assert.equal(outputProperties.built, before, "the second run used the SDK's function");
+        assert.equal(tuned.error, undefined);
+        assert.deepEqual(tuned.resources, sdk.resources);
+        assert.deepEqual(tuned.options, sdk.options);
+        assert.deepEqual(tuned.outputs, sdk.outputs);
     });
 });
