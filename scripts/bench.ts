@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
 import { fit, Samples, spread } from "./bench-stats";
+import { inventoryDifferences, ResourceRecord } from "../src/synth/inventory";
 
 /*
  * `npm run bench [-- --against <git-ref>] [--runs 5] [--namespaces 0,50,100] [--no-suite]`
@@ -237,6 +238,19 @@ async function main(): Promise<void> {
     fs.rmSync(scratch, { recursive: true, force: true });
 }
 
+/** What differs between two `resources.json` files, field by field (`inventoryDifferences`). */
+function describeDifferences(fileA: string, fileB: string): string {
+    const read = (file: string) => JSON.parse(fs.readFileSync(file, "utf8")) as ResourceRecord[];
+    const d = inventoryDifferences(read(fileA), read(fileB));
+    const fields = Object.entries(d.changedFields).map(([key, n]) => `${key} in ${n}`);
+    return [
+        `${d.added.length} added, ${d.removed.length} removed`,
+        d.sameOrder ? "same order" : "ORDER CHANGED",
+        fields.length ? `fields differ: ${fields.join(", ")}` : "no field differs (formatting only)",
+        ...(d.changedFields.dependsOn ? [`dependsOn entries +${d.dependsOn.added} −${d.dependsOn.removed}`] : []),
+    ].join("; ");
+}
+
 /** Synths dev and staging in both trees and compares every stack's resources.json and report.md byte for byte. */
 function compareInventories(trees: Tree[], scaled: string[]): void {
     for (const stack of ["dev", "staging"]) for (const tree of trees) synth(tree, stack);
@@ -245,7 +259,10 @@ function compareInventories(trees: Tree[], scaled: string[]): void {
         for (const file of ["resources.json", "report.md"]) {
             const [a, b] = trees.map((t) => path.join(t.dir, "out", "bench", stack, file));
             const same = fs.existsSync(a) && fs.existsSync(b) && fs.readFileSync(a).equals(fs.readFileSync(b));
-            lines.push(`${same ? "identical" : "DIFFERENT"}: ${stack}/${file} (${fs.existsSync(b) ? fs.statSync(b).size : 0} bytes)`);
+            const what = !same && file === "resources.json" && fs.existsSync(a) && fs.existsSync(b) ? `: ${describeDifferences(a, b)}` : "";
+            lines.push(
+                `${same ? "identical" : "DIFFERENT"}: ${stack}/${file} (${fs.existsSync(b) ? fs.statSync(b).size : 0} bytes)${what}`,
+            );
         }
     }
     console.log(`\nInventories, A vs B, byte for byte:\n${lines.map((l) => `- ${l}`).join("\n")}`);

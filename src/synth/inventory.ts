@@ -3,6 +3,8 @@
  * pure helpers that query and summarise it (shared by synth, tests and reports).
  */
 
+import { isDeepStrictEqual } from "node:util";
+
 /** One registered resource, exactly the keys of `resources.json`. */
 export interface ResourceRecord {
     urn: string;
@@ -68,4 +70,48 @@ export function countByType(resources: readonly ResourceRecord[]): [string, numb
     const counts = new Map<string, number>();
     for (const r of resources) counts.set(r.type, (counts.get(r.type) ?? 0) + 1);
     return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+}
+
+/** How two inventories of one stack differ, field by field (see {@link inventoryDifferences}). */
+export interface InventoryDifferences {
+    /** URNs only in the second inventory, and only in the first. */
+    added: string[];
+    removed: string[];
+    /** True when the resources both hold were registered in the same relative order. */
+    sameOrder: boolean;
+    /** Per `ResourceRecord` key: how many resources held by both differ in it, by deep equality. */
+    changedFields: Record<string, number>;
+    /** `dependsOn` entries added and removed over all resources held by both. */
+    dependsOn: { added: number; removed: number };
+}
+
+/**
+ * Compares two inventories of the same stack (for example two commits' `resources.json`):
+ * resources matched by URN; empty `added`, `removed` and `changedFields` with `sameOrder` mean
+ * identical content. Used by `npm run bench` to say what a non-identical inventory changed.
+ */
+export function inventoryDifferences(before: readonly ResourceRecord[], after: readonly ResourceRecord[]): InventoryDifferences {
+    const old = new Map(before.map((r) => [r.urn, r]));
+    const now = new Map(after.map((r) => [r.urn, r]));
+    const shared = after.filter((r) => old.has(r.urn)).map((r) => r.urn);
+    const changedFields: Record<string, number> = {};
+    const dependsOn = { added: 0, removed: 0 };
+    for (const urn of shared) {
+        const [a, b] = [old.get(urn)!, now.get(urn)!];
+        for (const key of new Set([...Object.keys(a), ...Object.keys(b)]) as Set<keyof ResourceRecord>) {
+            if (!isDeepStrictEqual(a[key], b[key])) changedFields[key] = (changedFields[key] ?? 0) + 1;
+        }
+        dependsOn.added += b.dependsOn.filter((d) => !a.dependsOn.includes(d)).length;
+        dependsOn.removed += a.dependsOn.filter((d) => !b.dependsOn.includes(d)).length;
+    }
+    return {
+        added: after.filter((r) => !old.has(r.urn)).map((r) => r.urn),
+        removed: before.filter((r) => !now.has(r.urn)).map((r) => r.urn),
+        sameOrder: isDeepStrictEqual(
+            before.filter((r) => now.has(r.urn)).map((r) => r.urn),
+            shared,
+        ),
+        changedFields,
+        dependsOn,
+    };
 }

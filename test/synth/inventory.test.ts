@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { countByType, findResource, identities, ResourceRecord, toInventoryValue } from "../../src/synth/inventory";
+import { countByType, findResource, identities, inventoryDifferences, ResourceRecord, toInventoryValue } from "../../src/synth/inventory";
 
 const sig = "4dabf18193072939515e22adb298388d";
 
@@ -42,5 +42,24 @@ describe("synth/inventory", () => {
         assert.deepEqual(identities(rs), ["a::y", "a::z", "b::x"]);
         assert.equal(findResource(rs, "a", "z").urn, "urn:a::z");
         assert.throws(() => findResource(rs, "a", "q"), /no a named q; present: y, z/);
+    });
+
+    it("says field by field what differs between two inventories, and finds nothing between equal ones", () => {
+        const before = [r("a", "x"), { ...r("a", "y"), dependsOn: ["urn:a::x", "urn:b::z"] }, r("b", "z")];
+        assert.deepEqual(inventoryDifferences(before, structuredClone(before)), {
+            added: [],
+            removed: [],
+            sameOrder: true,
+            changedFields: {},
+            dependsOn: { added: 0, removed: 0 },
+        });
+        const after = [r("b", "z"), { ...r("a", "y"), dependsOn: ["urn:a::q"] }, { ...r("a", "x"), protect: true }, r("c", "new")];
+        assert.deepEqual(inventoryDifferences(before, after), {
+            added: ["urn:c::new"],
+            removed: [],
+            sameOrder: false,
+            changedFields: { dependsOn: 1, protect: 1 },
+            dependsOn: { added: 1, removed: 2 },
+        });
     });
 });

@@ -132,7 +132,9 @@ describe("synth/sdk-tuning: protobuf Structs carry their value offline", () => {
 });
 
 describe("synth/sdk-tuning: an output property gets its Output when first read", () => {
-    type Outputs = Record<string, pulumi.Output<unknown>>;
+    /** An Output with the SDK's internal members (output.js `OutputImpl`) that the engine's side reads. */
+    type SdkOutput = pulumi.Output<unknown> & { promise(): Promise<unknown>; isSecret: Promise<boolean>; isKnown: Promise<boolean> };
+    type Outputs = Record<string, SdkOutput>;
     const transfer = (onto: object, props: Record<string, unknown>) => rpc.transferProperties(onto, "test", props);
 
     it("builds no Output for a property nobody reads, and none for id and urn (the SDK makes those)", () => {
