@@ -1,4 +1,4 @@
-/** The statistics `npm run bench` reports: a least-squares line and min / median / max. */
+/** What `npm run bench` and `npm run heap` share: their scale points, a least-squares line and min / median / max. */
 
 export type Samples = number[];
 
@@ -26,4 +26,19 @@ export function spread(samples: Samples): { min: number; median: number; max: nu
     const digits = Math.abs(median) >= 100 ? 0 : Math.abs(median) >= 10 ? 1 : 2;
     const f = (x: number) => x.toFixed(digits);
     return { min, median, max, text: xs.length === 1 ? f(median) : `${f(min)} / ${f(median)} / ${f(max)}` };
+}
+
+/**
+ * The namespaces a scale point adds to a stack's `ml-platform:namespaces`: `extra` small mlops
+ * teams, `bench-team-0000` on, each with the smallest quota the config rules accept.
+ */
+export function scalePointNamespaces(extra: number): Record<string, unknown> {
+    const namespaces: Record<string, unknown> = {};
+    for (let i = 0; i < extra; i++) {
+        namespaces[`bench-team-${String(i).padStart(4, "0")}`] = {
+            kind: "mlops",
+            quota: { cpu: 1, memoryGiB: 2, pods: 10, persistentVolumeClaims: 1, storageGiB: 10 },
+        };
+    }
+    return namespaces;
 }

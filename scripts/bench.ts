@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse, stringify } from "yaml";
-import { fit, Samples, spread } from "./bench-stats";
+import { fit, Samples, scalePointNamespaces, spread } from "./bench-stats";
 import { inventoryDifferences, ResourceRecord } from "../src/synth/inventory";
 
 /*
@@ -125,14 +125,7 @@ function scaledStack(tree: Tree, extra: number): string {
     if (extra === 0) return "prod";
     const label = `prod+${extra}`;
     const doc = parse(fs.readFileSync(path.join(tree.dir, "Pulumi.prod.yaml"), "utf8")) as { config: Record<string, unknown> };
-    const namespaces = { ...(doc.config["ml-platform:namespaces"] as Record<string, unknown>) };
-    for (let i = 0; i < extra; i++) {
-        namespaces[`bench-team-${String(i).padStart(4, "0")}`] = {
-            kind: "mlops",
-            quota: { cpu: 1, memoryGiB: 2, pods: 10, persistentVolumeClaims: 1, storageGiB: 10 },
-        };
-    }
-    doc.config["ml-platform:namespaces"] = namespaces;
+    doc.config["ml-platform:namespaces"] = { ...(doc.config["ml-platform:namespaces"] as object), ...scalePointNamespaces(extra) };
     fs.mkdirSync(path.join(tree.dir, "out", "bench"), { recursive: true });
     fs.writeFileSync(scaledFile(tree, label), stringify(doc));
     return label;

@@ -54,6 +54,8 @@ class RecordingMonitor extends MockMonitor {
     constructor(
         private readonly region: string,
         private readonly identity: FakeIdentity,
+        /** Called once, when the first registration request arrives. */
+        private readonly onFirstRegistration: () => void = () => {},
     ) {
         super({
             newResource: (args) =>
@@ -94,6 +96,7 @@ class RecordingMonitor extends MockMonitor {
         const provider = req.getProvider();
         const object = req.getObject()?.toJavaScript() ?? {};
         const urn = this.urnFor(req.getParent(), req.getType(), req.getName());
+        if (this.records.length === 0) this.onFirstRegistration();
         this.records.push({
             urn,
             type: req.getType(),
@@ -160,7 +163,19 @@ export interface RunOptions {
     overrides?: Record<string, string | undefined>;
     /** Render as this IAM role (`--as`): the caller `aws.getCallerIdentity` returns is a session of it. */
     as?: string;
+    /**
+     * Called at each {@link RunPhase} of the run, in order (`npm run heap` measures the live heap
+     * there). A failing program skips "program returned".
+     */
+    onPhase?: (phase: RunPhase) => void;
 }
+
+/**
+ * The phases of a run: the program returned (every resource constructed, registrations in flight);
+ * the first registration request reached the monitor (the peak of the heap: the microtask queue
+ * advances every registration in step); every registration done.
+ */
+export type RunPhase = "program returned" | "first registration" | "registrations done";
 
 /**
  * Runs the program for one stack with its real `Pulumi.yaml` defaults and `Pulumi.<stack>.yaml`.
@@ -184,7 +199,8 @@ let queue: Promise<void> = Promise.resolve();
 async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
     const { config, secretKeys } = withOverrides(readStackConfig(stack), options.overrides ?? {});
     const region = config["aws:region"] ?? "us-east-1";
-    const monitor = new RecordingMonitor(region, fakeIdentity(config, options.as));
+    const onPhase = options.onPhase ?? (() => {});
+    const monitor = new RecordingMonitor(region, fakeIdentity(config, options.as), () => onPhase("first registration"));
     pulumi.runtime.setMockOptions(monitor, "ml-platform", stack, false);
     Object.assign(runtimeState.getStore(), {
         supportsSecrets: true,
@@ -208,13 +224,18 @@ async function runOnce(stack: string, options: RunOptions): Promise<StackRun> {
     process.on("unhandledRejection", absorb);
     let error: Error | undefined;
     try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        await pulumi.runtime.runInPulumiStack(async () => require(programEntry));
+        await pulumi.runtime.runInPulumiStack(async () => {
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const program = require(programEntry);
+            onPhase("program returned");
+            return program;
+        });
     } catch (e) {
         error = toError(e);
     }
     await runtimeSettings.waitForRPCs();
     await new Promise((resolve) => setImmediate(resolve));
+    onPhase("registrations done");
     process.off("unhandledRejection", absorb);
     others.forEach((listener) => process.on("unhandledRejection", listener));
     error ??= rejections.length > 0 ? toError(rejections[0]) : undefined;

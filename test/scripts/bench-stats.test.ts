@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { fit, spread } from "../../scripts/bench-stats";
+import { fit, scalePointNamespaces, spread } from "../../scripts/bench-stats";
 
 describe("scripts/bench-stats", () => {
     it("finds the marginal cost as the slope, not total / n: fixed cost goes to the intercept", () => {
@@ -35,5 +35,14 @@ describe("scripts/bench-stats", () => {
         );
         assert.equal(spread([1.234]).text, "1.23");
         assert.equal(spread([NaN]).text, "n/a");
+    });
+
+    it("adds the number of mlops namespaces a scale point asks for, named in order, and none for 0", () => {
+        assert.deepEqual(scalePointNamespaces(0), {});
+        const added = scalePointNamespaces(12);
+        assert.equal(Object.keys(added).length, 12);
+        assert.deepEqual(Object.keys(added).slice(0, 2), ["bench-team-0000", "bench-team-0001"]);
+        assert.deepEqual(Object.keys(added), Object.keys(added).sort(), "in registration order");
+        assert.ok(Object.values(added).every((ns) => (ns as { kind: string }).kind === "mlops"));
     });
 });

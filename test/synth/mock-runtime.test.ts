@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { RunPhase, runStack } from "../../src/synth/mock-runtime";
 import { protobufStructFromJavaScript, structRoundTrip } from "../../src/synth/sdk-tuning";
 import { stackNames } from "../../src/synth/stack-files";
 import { successfulRun } from "../harness";
@@ -36,5 +37,18 @@ describe("synth/mock-runtime: the Struct round trip without protobuf", () => {
                 assert.equal(ordered(structRoundTrip(r.inputs)), ordered(viaProtobuf(r.inputs)), `${stack}: ${r.urn}`);
             }
         }
+    });
+});
+
+describe("synth/mock-runtime: the phases of a run (npm run heap)", () => {
+    it("reports each phase once, in order; a program that fails skips 'program returned'", async () => {
+        const phases: RunPhase[] = [];
+        const run = await runStack("dev", { onPhase: (p) => phases.push(p) });
+        assert.equal(run.error, undefined);
+        assert.deepEqual(phases, ["program returned", "first registration", "registrations done"]);
+        const failing: RunPhase[] = [];
+        const bad = await runStack("dev", { overrides: { "ml-platform:tier": "no-such-tier" }, onPhase: (p) => failing.push(p) });
+        assert.ok(bad.error, "the run failed");
+        assert.deepEqual(failing, ["first registration", "registrations done"]);
     });
 });
