@@ -50,6 +50,18 @@ import * as path from "node:path";
  * real `transferProperties` for that one key, and hands it the registration's result if that has
  * already come back; a property nobody reads costs one small record. Inventories are byte-identical
  * with and without it (test/synth/sdk-tuning.test.ts; docs/synth-performance.md, fourth pass).
+ *
+ * 6. Per alias: the `Resource` constructor (resource.js) turns each alias into a URN `Output` at
+ * once (`collapseAliasToUrn` → `createUrn`), into `__aliases`, which only the path for engines
+ * without alias specs reads (`allAliases`; this engine has them, and the request carries the specs).
+ * Each NetworkPolicy and Role of @pulumi/kubernetes carries one (their old API groups): 10 per team
+ * namespace, held until their parent's URN is known. `createUrn` builds the URN with `interpolate`
+ * (`output([prefix, type, name]).apply(join)`: four Outputs). It is the SDK's only caller of the
+ * output module's `interpolate` (programs get `pulumi.interpolate`, the copy @pulumi/pulumi's index
+ * took at load, which stays the SDK's). Offline, that export answers createUrn's shape (an Output
+ * prefix, then the type and the name as strings) with `prefix.apply(join)`, the same string, secrecy
+ * and dependencies in one Output, and hands any other shape, or a prefix that is not a string, to
+ * the SDK's own. About a quarter of the live heap at the peak (`npm run heap`).
  */
 
 /** Module (path under node_modules) → the exports `runtime/index.js` and `dynamic/index.js` read. */
@@ -235,4 +247,42 @@ if (outputsOnFirstRead && !rpcModule.transferProperties.sdk) {
     };
     onFirstRead.sdk = transfer;
     rpcModule.transferProperties = onFirstRead;
+}
+
+// @pulumi/pulumi's index copies the output module's exports when it loads: load it first, so that
+// programs' `pulumi.interpolate` stays the SDK's own.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require("@pulumi/pulumi");
+type Interpolate = ((literals: TemplateStringsArray, ...placeholders: unknown[]) => unknown) & {
+    /** On the replacement: the SDK's own function. */
+    sdk?: Interpolate;
+};
+interface ApplyingOutput {
+    apply(func: (value: unknown) => unknown): unknown;
+}
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const outputModule = require("@pulumi/pulumi/output") as {
+    interpolate: Interpolate;
+    Output: { isInstance(value: unknown): value is ApplyingOutput };
+};
+
+/** The SDK's own `interpolate` (what `pulumi.interpolate` is), for tests. */
+export const sdkInterpolate: Interpolate = outputModule.interpolate.sdk ?? outputModule.interpolate;
+
+if (!outputModule.interpolate.sdk) {
+    const interpolate = sdkInterpolate;
+    /** `interpolate` as resource.js `createUrn` calls it: `${parentPrefix}${type}::${name}`. */
+    const urnInOneStep: Interpolate = (literals, ...placeholders) => {
+        const [prefix, type, name] = placeholders;
+        if (placeholders.length !== 3 || !outputModule.Output.isInstance(prefix) || typeof type !== "string" || typeof name !== "string") {
+            return interpolate(literals, ...placeholders);
+        }
+        return prefix.apply((value) =>
+            typeof value === "string"
+                ? literals[0] + value + literals[1] + type + literals[2] + name + literals[3]
+                : interpolate(literals, value, type, name),
+        );
+    };
+    urnInOneStep.sdk = interpolate;
+    outputModule.interpolate = urnInOneStep;
 }

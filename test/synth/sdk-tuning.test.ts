@@ -5,7 +5,14 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { compile, compiledFiles } from "../../src/synth/register";
 import { runStack } from "../../src/synth/mock-runtime";
-import { deferredModules, loadedForReal, outputProperties, sdkTransferProperties, structRoundTrip } from "../../src/synth/sdk-tuning";
+import {
+    deferredModules,
+    loadedForReal,
+    outputProperties,
+    sdkInterpolate,
+    sdkTransferProperties,
+    structRoundTrip,
+} from "../../src/synth/sdk-tuning";
 import { successfulRun } from "../harness";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -14,6 +21,7 @@ const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
 };
 const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<Promise<unknown>> } };
 const rpc = require("@pulumi/pulumi/runtime/rpc") as { transferProperties: typeof sdkTransferProperties };
+const outputModule = require("@pulumi/pulumi/output") as { interpolate: typeof sdkInterpolate };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const loaded = (suffix: string) => Object.keys(require.cache).some((f) => f.endsWith(suffix));
@@ -175,22 +183,67 @@ describe("synth/sdk-tuning: an output property gets its Output when first read",
         assert.throws(() => transfer(onto, { arn: undefined }), /Property 'arn' is already initialized on target 'test/);
     });
 
-    it("leaves the plan unchanged: dev renders the same inventory, options and outputs with the SDK's own transferProperties", async function () {
+    it("leaves the plan unchanged: dev renders the same inventory, options and outputs with the SDK's own transferProperties and interpolate", async function () {
         this.timeout(120000);
         const tuned = await runStack("dev");
         const before = outputProperties.built;
-        const replacement = rpc.transferProperties;
+        const replacements = [rpc.transferProperties, outputModule.interpolate] as const;
         rpc.transferProperties = sdkTransferProperties;
+        outputModule.interpolate = sdkInterpolate;
         let sdk: Awaited<ReturnType<typeof runStack>>;
         try {
             sdk = await runStack("dev");
         } finally {
-            rpc.transferProperties = replacement;
+            [rpc.transferProperties, outputModule.interpolate] = replacements;
         }
         assert.equal(outputProperties.built, before, "the second run used the SDK's function");
         assert.equal(tuned.error, undefined);
         assert.deepEqual(tuned.resources, sdk.resources);
         assert.deepEqual(tuned.options, sdk.options);
         assert.deepEqual(tuned.outputs, sdk.outputs);
+    });
+});
+
+describe("synth/sdk-tuning: createUrn builds an alias URN in one step", () => {
+    type SdkOutput = pulumi.Output<unknown> & { promise(): Promise<unknown>; isSecret: Promise<boolean> };
+    const tuned = (literals: TemplateStringsArray, ...p: unknown[]) => outputModule.interpolate(literals, ...p) as SdkOutput;
+    const sdk = (literals: TemplateStringsArray, ...p: unknown[]) => sdkInterpolate(literals, ...p) as SdkOutput;
+    const same = async (a: SdkOutput, b: SdkOutput) => {
+        assert.equal(await a.promise(), await b.promise());
+        assert.equal(await a.isSecret, await b.isSecret);
+    };
+
+    it("leaves programs the SDK's own pulumi.interpolate", () => {
+        assert.equal(pulumi.interpolate, sdkInterpolate);
+        assert.notEqual(outputModule.interpolate, sdkInterpolate, "resource.js createUrn reads the replacement");
+    });
+
+    it("gives createUrn's shape the SDK's string and secrecy, and hands every other shape to the SDK", async () => {
+        const prefix = pulumi.output("urn:pulumi:s::p::a:b:Parent$");
+        await same(tuned`${prefix}${"t:m:T"}::${"name"}`, sdk`${prefix}${"t:m:T"}::${"name"}`);
+        const secret = pulumi.secret("urn:pulumi:s::p::");
+        await same(tuned`${secret}${"t:m:T"}::${"name"}`, sdk`${secret}${"t:m:T"}::${"name"}`);
+        const notAString = pulumi.output(["a", pulumi.output("b")]);
+        await same(tuned`${notAString}${"t"}::${"n"}`, sdk`${notAString}${"t"}::${"n"}`);
+        await same(tuned`x${pulumi.output(1)}y`, sdk`x${pulumi.output(1)}y`);
+        await same(tuned`${"a"}${pulumi.output("b")}::${"c"}`, sdk`${"a"}${pulumi.output("b")}::${"c"}`);
+    });
+
+    it("computes the same URN through pulumi.createUrn as the SDK's interpolate does", async () => {
+        const urn = () =>
+            pulumi.createUrn(
+                "np",
+                "kubernetes:extensions/v1beta1:NetworkPolicy",
+                "urn:pulumi:dev::ml-platform::platform:k8s:Namespace::team-a",
+            ) as unknown as SdkOutput;
+        const fast = await urn().promise();
+        const replacement = outputModule.interpolate;
+        outputModule.interpolate = sdkInterpolate;
+        try {
+            assert.equal(fast, await urn().promise());
+        } finally {
+            outputModule.interpolate = replacement;
+        }
+        assert.equal(fast, "urn:pulumi:dev::ml-platform::platform:k8s:Namespace$kubernetes:extensions/v1beta1:NetworkPolicy::np");
     });
 });
