@@ -239,7 +239,11 @@ function describeDifferences(fileA: string, fileB: string): string {
     return [
         `${d.added.length} added, ${d.removed.length} removed`,
         d.sameOrder ? "same order" : "ORDER CHANGED",
-        fields.length ? `fields differ: ${fields.join(", ")}` : "no field differs (formatting only)",
+        fields.length
+            ? `fields differ: ${fields.join(", ")}`
+            : d.added.length || d.removed.length || !d.sameOrder
+              ? "no resource both hold differs in a field"
+              : "no field differs (formatting only)",
         ...(d.changedFields.dependsOn ? [`dependsOn entries +${d.dependsOn.added} −${d.dependsOn.removed}`] : []),
     ].join("; ");
 }

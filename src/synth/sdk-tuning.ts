@@ -48,7 +48,11 @@ import * as path from "node:path";
  * reads 96 of 3,658). Unless PULUMI_DEBUG_PROMISE_LEAKS is set (whose messages name the property),
  * each property is an accessor that, on its first read, builds the SDK's own Output by calling the
  * real `transferProperties` for that one key, and hands it the registration's result if that has
- * already come back; a property nobody reads costs one small record. Inventories are byte-identical
+ * already come back; a property nobody reads costs one small record. What differs from the SDK: a
+ * property first read after its registration returned settles a few microtask turns later than the
+ * SDK's (which settled with the registration), so a program that reads late could see its
+ * registrations reordered; a read property moves to the end of the resource's own keys; an unread
+ * property of a failed registration does not reject. Inventories of dev, staging and prod are byte-identical
  * with and without it (test/synth/sdk-tuning.test.ts; docs/synth-performance.md, fourth pass).
  *
  * 6. Per alias: the `Resource` constructor (resource.js) turns each alias into a URN `Output` at
@@ -58,10 +62,13 @@ import * as path from "node:path";
  * namespace, held until their parent's URN is known. `createUrn` builds the URN with `interpolate`
  * (`output([prefix, type, name]).apply(join)`: four Outputs). It is the SDK's only caller of the
  * output module's `interpolate` (programs get `pulumi.interpolate`, the copy @pulumi/pulumi's index
- * took at load, which stays the SDK's). Offline, that export answers createUrn's shape (an Output
- * prefix, then the type and the name as strings) with `prefix.apply(join)`, the same string, secrecy
- * and dependencies in one Output, and hands any other shape, or a prefix that is not a string, to
- * the SDK's own. About a quarter of the live heap at the peak (`npm run heap`).
+ * took at load, which stays the SDK's). Offline, when the engine takes alias specs (as the mock
+ * runtime's does), that export answers createUrn's shape (an Output prefix, then the type and the
+ * name as strings) with `prefix.apply(join)`, the same string, secrecy and dependencies in one
+ * Output, and hands any other shape, a prefix that is not a string, or an engine without alias
+ * specs (whose registrations wait for alias URNs) to the SDK's own. `pulumi.createUrn` gets it too:
+ * the same URN, some microtask turns sooner. About an eighth of the live heap at the peak
+ * (`npm run heap`).
  */
 
 /** Module (path under node_modules) → the exports `runtime/index.js` and `dynamic/index.js` read. */
@@ -113,7 +120,9 @@ interface Debuggable {
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const debuggable = require("@pulumi/pulumi/runtime/debuggable") as Debuggable;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const runtimeState = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<Promise<unknown>> } };
+const runtimeState = require("@pulumi/pulumi/runtime/state") as {
+    getStore(): { leakCandidates: Set<Promise<unknown>>; supportsAliasSpecs?: boolean };
+};
 
 /** True when promises are wrapped without their debugging context (PULUMI_DEBUG_PROMISE_LEAKS unset). */
 export const promiseStacksSkipped = !debuggable.debugPromiseLeaks;
@@ -274,10 +283,11 @@ if (!outputModule.interpolate.sdk) {
     /** `interpolate` as resource.js `createUrn` calls it: `${parentPrefix}${type}::${name}`. */
     const urnInOneStep: Interpolate = (literals, ...placeholders) => {
         const [prefix, type, name] = placeholders;
-        if (placeholders.length !== 3 || !outputModule.Output.isInstance(prefix) || typeof type !== "string" || typeof name !== "string") {
-            return interpolate(literals, ...placeholders);
-        }
-        return prefix.apply((value) =>
+        const shape =
+            placeholders.length === 3 && outputModule.Output.isInstance(prefix) && typeof type === "string" && typeof name === "string";
+        // Without alias specs the engine gets alias URNs (allAliases), and registrations wait for them: keep the SDK's timing.
+        if (!shape || !runtimeState.getStore().supportsAliasSpecs) return interpolate(literals, ...placeholders);
+        return (prefix as ApplyingOutput).apply((value) =>
             typeof value === "string"
                 ? literals[0] + value + literals[1] + type + literals[2] + name + literals[3]
                 : interpolate(literals, value, type, name),

@@ -41,14 +41,22 @@ describe("synth/mock-runtime: the Struct round trip without protobuf", () => {
 });
 
 describe("synth/mock-runtime: the phases of a run (npm run heap)", () => {
-    it("reports each phase once, in order; a program that fails skips 'program returned'", async () => {
-        const phases: RunPhase[] = [];
-        const run = await runStack("dev", { onPhase: (p) => phases.push(p) });
+    it("reports the program's return, then every registration with its count, then the end; a program that fails skips its return", async () => {
+        const seen: [RunPhase, number][] = [];
+        const run = await runStack("dev", { onPhase: (phase, n) => seen.push([phase, n]) });
         assert.equal(run.error, undefined);
-        assert.deepEqual(phases, ["program returned", "first registration", "registrations done"]);
+        const registrations = seen.filter(([phase]) => phase === "registration").map(([, n]) => n);
+        assert.deepEqual(seen[0], ["program returned", 0], "before any registration reaches the monitor");
+        assert.deepEqual(
+            registrations,
+            Array.from({ length: run.resources.length + 1 }, (_, i) => i + 1),
+            "each one, the root stack too",
+        );
+        assert.deepEqual(seen.at(-1), ["registrations done", run.resources.length + 1]);
         const failing: RunPhase[] = [];
-        const bad = await runStack("dev", { overrides: { "ml-platform:tier": "no-such-tier" }, onPhase: (p) => failing.push(p) });
+        const bad = await runStack("dev", { overrides: { "ml-platform:tier": "no-such-tier" }, onPhase: (phase) => failing.push(phase) });
         assert.ok(bad.error, "the run failed");
-        assert.deepEqual(failing, ["first registration", "registrations done"]);
+        assert.equal(failing.includes("program returned"), false);
+        assert.equal(failing.at(-1), "registrations done");
     });
 });
