@@ -51,8 +51,8 @@ import * as path from "node:path";
  * already come back; a property nobody reads costs one small record. What differs from the SDK: a
  * property first read after its registration returned settles a few microtask turns later than the
  * SDK's (which settled with the registration), so a program that reads late could see its
- * registrations reordered; a read property moves to the end of the resource's own keys; an unread
- * property of a failed registration does not reject. Inventories of dev, staging and prod are byte-identical
+ * registrations reordered; an unread property of a failed registration does not reject; a
+ * resource frozen before a property is read cannot build it. Key order is kept. Inventories of dev, staging and prod are byte-identical
  * with and without it (test/synth/sdk-tuning.test.ts; docs/synth-performance.md, fourth pass).
  *
  * 6. Per alias: the `Resource` constructor (resource.js) turns each alias into a URN `Output` at
@@ -240,8 +240,17 @@ if (outputsOnFirstRead && !rpcModule.transferProperties.sdk) {
                 configurable: true,
                 enumerable: true,
                 get() {
+                    // The SDK's function adds the property last; the keys after it move back behind it.
+                    const later = Reflect.ownKeys(onto).slice(Reflect.ownKeys(onto).indexOf(key) + 1);
+                    const descriptors = later.map((k) => [k, Object.getOwnPropertyDescriptor(onto, k)!] as const);
                     delete target[key];
                     resolve = transfer(onto, label, { [key]: undefined })[key];
+                    if (descriptors.every(([, d]) => d.configurable)) {
+                        for (const [k, d] of descriptors) {
+                            delete target[k as string];
+                            Object.defineProperty(onto, k, d);
+                        }
+                    }
                     outputProperties.built++;
                     if (result) resolve(...result);
                     result = undefined;

@@ -202,6 +202,19 @@ describe("synth/sdk-tuning: an output property gets its Output when first read",
         }
     });
 
+    it("keeps the resource's key order, whatever order the program reads its properties in", () => {
+        const [sdkHolder, tunedHolder] = [{ urn: 1 }, { urn: 1 }];
+        sdkTransferProperties(sdkHolder, "sdk", { a: undefined, foo: undefined, b: undefined });
+        transfer(tunedHolder, { a: undefined, foo: undefined, b: undefined });
+        Object.assign(sdkHolder, { later: true });
+        Object.assign(tunedHolder, { later: true });
+        const read = tunedHolder as unknown as Outputs;
+        assert.ok(pulumi.Output.isInstance(read.b) && pulumi.Output.isInstance(read.a));
+        assert.deepEqual(Object.keys(tunedHolder), Object.keys(sdkHolder));
+        assert.deepEqual(Object.keys(tunedHolder), ["urn", "a", "foo", "b", "later"]);
+        assert.equal((tunedHolder as { later?: boolean }).later, true);
+    });
+
     it("rejects a read Output with the registration's error, and keeps the SDK's error for a property set twice", async () => {
         const onto = {};
         const resolvers = transfer(onto, { arn: undefined });
