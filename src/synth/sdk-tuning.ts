@@ -2,7 +2,7 @@ import Module from "node:module";
 import * as path from "node:path";
 
 /*
- * Two costs of the Pulumi SDK that offline runs (synth, tests, bench) need not pay; only they import
+ * Costs of the Pulumi SDK that offline runs (synth, tests, bench) need not pay; only they import
  * this module, before anything loads `@pulumi/pulumi`. `pulumi up` loads the SDK as it is.
  *
  * 1. Start-up: `@pulumi/pulumi/runtime/index.js` (3.248) requires its function
@@ -241,7 +241,8 @@ if (outputsOnFirstRead && !rpcModule.transferProperties.sdk) {
                 enumerable: true,
                 get() {
                     // The SDK's function adds the property last; the keys after it move back behind it.
-                    const later = Reflect.ownKeys(onto).slice(Reflect.ownKeys(onto).indexOf(key) + 1);
+                    const keys = Reflect.ownKeys(onto);
+                    const later = keys.slice(keys.indexOf(key) + 1);
                     const descriptors = later.map((k) => [k, Object.getOwnPropertyDescriptor(onto, k)!] as const);
                     delete target[key];
                     resolve = transfer(onto, label, { [key]: undefined })[key];
