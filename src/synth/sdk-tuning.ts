@@ -113,6 +113,18 @@ function standIn(file: string, names: readonly string[], loadReal: () => unknown
     return Object.fromEntries(names.map((name) => [name, (...args: unknown[]) => get()[name](...args)]));
 }
 
+/**
+ * Replaces the function `owner[name]` with `make(sdk)` (when `enabled`) and returns the SDK's own
+ * function. The replacement keeps the original as its `sdk` property, so a second load of this
+ * module (the mock runtime reloads `src/`) finds it replaced and answers the same original.
+ */
+function replaceOnce<F extends (...args: never[]) => unknown>(owner: object, name: string, enabled: boolean, make: (sdk: F) => F): F {
+    const slots = owner as Record<string, F & { sdk?: F }>;
+    const sdk = slots[name].sdk ?? slots[name];
+    if (enabled && !slots[name].sdk) slots[name] = Object.assign(make(sdk), { sdk });
+    return sdk;
+}
+
 interface Debuggable {
     debugPromiseLeaks: boolean;
     debuggablePromise<T>(p: Promise<T>, ctx: unknown): Promise<T>;
@@ -127,11 +139,11 @@ const runtimeState = require("@pulumi/pulumi/runtime/state") as {
 /** True when promises are wrapped without their debugging context (PULUMI_DEBUG_PROMISE_LEAKS unset). */
 export const promiseStacksSkipped = !debuggable.debugPromiseLeaks;
 
-if (promiseStacksSkipped && !(debuggable.debuggablePromise as { lean?: boolean }).lean) {
+replaceOnce<Debuggable["debuggablePromise"]>(debuggable, "debuggablePromise", promiseStacksSkipped, (sdk) => {
     // The real function's first call installs the exit check for leaked promises: make it once.
-    debuggable.debuggablePromise(Promise.resolve(), "sdk-tuning: install the leak check");
+    sdk(Promise.resolve(), "sdk-tuning: install the leak check");
     /** `debuggablePromise` of @pulumi/pulumi 3.248 (runtime/debuggable.js) minus its three debugging properties. */
-    const lean = <T>(p: Promise<T>): Promise<T> => {
+    return <T>(p: Promise<T>): Promise<T> => {
         const localStore = runtimeState.getStore();
         localStore.leakCandidates.add(p);
         return p
@@ -145,9 +157,7 @@ if (promiseStacksSkipped && !(debuggable.debuggablePromise as { lean?: boolean }
                 throw err;
             });
     };
-    (lean as { lean?: boolean }).lean = true;
-    debuggable.debuggablePromise = lean;
-}
+});
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const resourceModule = require("@pulumi/pulumi/resource") as { Resource: { callsites(): unknown[] } };
@@ -179,37 +189,30 @@ interface ProtobufStruct {
 }
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const structModule = require("google-protobuf/google/protobuf/struct_pb") as {
-    Struct: { new (): ProtobufStruct; fromJavaScript(value: unknown): ProtobufStruct; carriesValue?: boolean };
+    Struct: { new (): ProtobufStruct; fromJavaScript(value: unknown): ProtobufStruct };
 };
 
 /** True when `Struct.fromJavaScript` keeps the value instead of building protobuf Values (always, offline). */
 export const structsCarryValues = true;
 
 /** google-protobuf's own `Struct.fromJavaScript` (a message with a `Value` per property), for tests and the fallbacks below. */
-export const protobufStructFromJavaScript: (value: unknown) => ProtobufStruct =
-    (structModule.Struct as { protobufFromJavaScript?: (value: unknown) => ProtobufStruct }).protobufFromJavaScript ??
-    structModule.Struct.fromJavaScript.bind(structModule.Struct);
-
-if (!structModule.Struct.carriesValue) {
-    const build = protobufStructFromJavaScript;
-    (structModule.Struct as { protobufFromJavaScript?: unknown }).protobufFromJavaScript = build;
-    structModule.Struct.fromJavaScript = (value: unknown): ProtobufStruct => {
+export const protobufStructFromJavaScript = replaceOnce<(value: unknown) => ProtobufStruct>(
+    structModule.Struct,
+    "fromJavaScript",
+    structsCarryValues,
+    (build) => (value) => {
         const copy = structRoundTrip(value); // the same copy, key order and errors as building the Values
         const struct = new structModule.Struct();
         struct.toJavaScript = () => structRoundTrip(copy);
         struct.getFieldsMap = (noLazyCreate?: boolean) => build(copy).getFieldsMap(noLazyCreate);
         struct.serializeBinary = () => build(copy).serializeBinary();
         return struct;
-    };
-    structModule.Struct.carriesValue = true;
-}
+    },
+);
 
 /** A resolver `transferProperties` returns per property: (value, isKnown, isSecret, deps, err). */
 type OutputResolver = (...args: unknown[]) => void;
-type TransferProperties = ((onto: object, label: string, props: Record<string, unknown>) => Record<string, OutputResolver>) & {
-    /** On the replacement: the SDK's own function. */
-    sdk?: TransferProperties;
-};
+type TransferProperties = (onto: object, label: string, props: Record<string, unknown>) => Record<string, OutputResolver>;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const rpcModule = require("@pulumi/pulumi/runtime/rpc") as { transferProperties: TransferProperties };
 
@@ -220,11 +223,11 @@ export const outputProperties = { transferred: 0, built: 0 };
 export const outputsOnFirstRead = promiseStacksSkipped;
 
 /** The SDK's own `transferProperties` (an `Output` per property at once), for tests. */
-export const sdkTransferProperties: TransferProperties = rpcModule.transferProperties.sdk ?? rpcModule.transferProperties;
-
-if (outputsOnFirstRead && !rpcModule.transferProperties.sdk) {
-    const transfer = sdkTransferProperties;
-    const onFirstRead: TransferProperties = (onto, label, props) => {
+export const sdkTransferProperties = replaceOnce<TransferProperties>(
+    rpcModule,
+    "transferProperties",
+    outputsOnFirstRead,
+    (transfer) => (onto, label, props) => {
         const resolvers: Record<string, OutputResolver> = {};
         const target = onto as Record<string, unknown>;
         for (const key of Object.keys(props)) {
@@ -263,19 +266,14 @@ if (outputsOnFirstRead && !rpcModule.transferProperties.sdk) {
             });
         }
         return resolvers;
-    };
-    onFirstRead.sdk = transfer;
-    rpcModule.transferProperties = onFirstRead;
-}
+    },
+);
 
 // @pulumi/pulumi's index copies the output module's exports when it loads: load it first, so that
 // programs' `pulumi.interpolate` stays the SDK's own.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require("@pulumi/pulumi");
-type Interpolate = ((literals: TemplateStringsArray, ...placeholders: unknown[]) => unknown) & {
-    /** On the replacement: the SDK's own function. */
-    sdk?: Interpolate;
-};
+type Interpolate = (literals: TemplateStringsArray, ...placeholders: unknown[]) => unknown;
 interface ApplyingOutput {
     apply(func: (value: unknown) => unknown): unknown;
 }
@@ -286,23 +284,22 @@ const outputModule = require("@pulumi/pulumi/output") as {
 };
 
 /** The SDK's own `interpolate` (what `pulumi.interpolate` is), for tests. */
-export const sdkInterpolate: Interpolate = outputModule.interpolate.sdk ?? outputModule.interpolate;
-
-if (!outputModule.interpolate.sdk) {
-    const interpolate = sdkInterpolate;
+export const sdkInterpolate = replaceOnce<Interpolate>(
+    outputModule,
+    "interpolate",
+    true,
     /** `interpolate` as resource.js `createUrn` calls it: `${parentPrefix}${type}::${name}`. */
-    const urnInOneStep: Interpolate = (literals, ...placeholders) => {
-        const [prefix, type, name] = placeholders;
-        const shape =
-            placeholders.length === 3 && outputModule.Output.isInstance(prefix) && typeof type === "string" && typeof name === "string";
-        // Without alias specs the engine gets alias URNs (allAliases), and registrations wait for them: keep the SDK's timing.
-        if (!shape || !runtimeState.getStore().supportsAliasSpecs) return interpolate(literals, ...placeholders);
-        return (prefix as ApplyingOutput).apply((value) =>
-            typeof value === "string"
-                ? literals[0] + value + literals[1] + type + literals[2] + name + literals[3]
-                : interpolate(literals, value, type, name),
-        );
-    };
-    urnInOneStep.sdk = interpolate;
-    outputModule.interpolate = urnInOneStep;
-}
+    (interpolate) =>
+        (literals, ...placeholders) => {
+            const [prefix, type, name] = placeholders;
+            const shape =
+                placeholders.length === 3 && outputModule.Output.isInstance(prefix) && typeof type === "string" && typeof name === "string";
+            // Without alias specs the engine gets alias URNs (allAliases), and registrations wait for them: keep the SDK's timing.
+            if (!shape || !runtimeState.getStore().supportsAliasSpecs) return interpolate(literals, ...placeholders);
+            return (prefix as ApplyingOutput).apply((value) =>
+                typeof value === "string"
+                    ? literals[0] + value + literals[1] + type + literals[2] + name + literals[3]
+                    : interpolate(literals, value, type, name),
+            );
+        },
+);
