@@ -50,7 +50,8 @@ async function child(stack: string, extra: number, every: number): Promise<void>
     console.log(JSON.stringify({ resources: run.resources.length, live, peakAt }));
 }
 
-function parse(argv: string[]): { stack: string; extras: number[]; every: number } {
+/** Parses `[--stack NAME] [--namespaces 0,100,400] [--every 250]`; throws naming the flag, the value and the rule. */
+export function parseHeapArgs(argv: readonly string[]): { stack: string; extras: number[]; every: number } {
     const values: Record<string, string> = { stack: "prod", namespaces: "0,100,400", every: "250" };
     for (let i = 0; i < argv.length; i += 2) {
         const key = argv[i]?.replace(/^--/, "");
@@ -72,7 +73,7 @@ function parse(argv: string[]): { stack: string; extras: number[]; every: number
 }
 
 function main(argv: string[]): number {
-    const { stack, extras, every } = parse(argv);
+    const { stack, extras, every } = parseHeapArgs(argv);
     const points = extras.map((extra) => {
         const r = spawnSync(
             process.execPath,
@@ -105,7 +106,9 @@ function main(argv: string[]): number {
     return 0;
 }
 
-if (process.argv[2] === "--child") {
+if (require.main !== module) {
+    // imported (tests): nothing to run
+} else if (process.argv[2] === "--child") {
     child(process.argv[3], Number(process.argv[4]), Number(process.argv[5])).catch((e: Error) => {
         console.error(e.message);
         process.exit(1);
