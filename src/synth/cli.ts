@@ -4,6 +4,7 @@ import * as path from "node:path";
 import { estimateCost } from "../plan/cost";
 import { criticalPath } from "../plan/critical-path";
 import { renderReport } from "../plan/report";
+import { inventoryJson } from "./inventory";
 import { runStack } from "./mock-runtime";
 import { projectRoot, stackNames } from "./stack-files";
 import { summarize } from "./summary";
@@ -84,7 +85,12 @@ async function main(): Promise<number> {
         return 1;
     }
     fs.mkdirSync(args.out, { recursive: true });
-    fs.writeFileSync(file, JSON.stringify(run.resources, null, 2) + "\n");
+    const fd = fs.openSync(file, "w");
+    try {
+        for (const piece of inventoryJson(run.resources)) fs.writeSync(fd, piece);
+    } finally {
+        fs.closeSync(fd);
+    }
     fs.writeFileSync(report, markdown);
     console.log(summarize(args.stack, run.resources));
     console.log(

@@ -45,6 +45,25 @@ export function toInventoryValue(value: unknown): unknown {
     return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, toInventoryValue(v)]));
 }
 
+/**
+ * The text of `resources.json`, `JSON.stringify(resources, null, 2) + "\n"`, in pieces of one
+ * record each, so that writing an inventory never holds it as one string: at prod+100 that string
+ * is 11 MB, and the write copies it into a Buffer, at the end of a run whose heap V8 has already
+ * grown (`npm run synth` peaked 40 MiB higher there; docs/synth-performance.md, fifth pass).
+ */
+export function* inventoryJson(resources: readonly ResourceRecord[]): Generator<string> {
+    if (resources.length === 0) {
+        yield "[]\n";
+        return;
+    }
+    yield "[\n";
+    for (const [i, record] of resources.entries()) {
+        // JSON.stringify escapes a newline inside a string, so every "\n" here is indentation's.
+        yield `  ${JSON.stringify(record, null, 2).replace(/\n/g, "\n  ")}${i < resources.length - 1 ? "," : ""}\n`;
+    }
+    yield "]\n";
+}
+
 /** Resources of one type, in registration order. */
 export function ofType(resources: readonly ResourceRecord[], type: string): ResourceRecord[] {
     return resources.filter((r) => r.type === type);

@@ -56,19 +56,37 @@ import * as path from "node:path";
  * with and without it (test/synth/sdk-tuning.test.ts; docs/synth-performance.md, fourth pass).
  *
  * 6. Per alias: the `Resource` constructor (resource.js) turns each alias into a URN `Output` at
- * once (`collapseAliasToUrn` → `createUrn`), into `__aliases`, which only the path for engines
- * without alias specs reads (`allAliases`; this engine has them, and the request carries the specs).
- * Each NetworkPolicy and Role of @pulumi/kubernetes carries one (their old API groups): 10 per team
- * namespace, held until their parent's URN is known. `createUrn` builds the URN with `interpolate`
- * (`output([prefix, type, name]).apply(join)`: four Outputs). It is the SDK's only caller of the
- * output module's `interpolate` (programs get `pulumi.interpolate`, the copy @pulumi/pulumi's index
- * took at load, which stays the SDK's). Offline, when the engine takes alias specs (as the mock
- * runtime's does), that export answers createUrn's shape (an Output prefix, then the type and the
- * name as strings) with `prefix.apply(join)`, the same string, secrecy and dependencies in one
- * Output, and hands any other shape, a prefix that is not a string, or an engine without alias
- * specs (whose registrations wait for alias URNs) to the SDK's own. `pulumi.createUrn` gets it too:
- * the same URN, some microtask turns sooner. About an eighth of the live heap at the peak
- * (`npm run heap`).
+ * once (`collapseAliasToUrn`: `output(alias).apply(...)`, which calls `createUrn`: two more Outputs
+ * that wait for the parent's URN), into `__aliases`, which only the path for engines without alias
+ * specs reads (`allAliases`); an engine with alias specs (the mock runtime's) gets `opts.aliases`
+ * as specs in the request. Each NetworkPolicy and Role of @pulumi/kubernetes carries one (their old
+ * API groups): 10 per team namespace, all held until their parent's URN is known. Offline, while
+ * the engine takes alias specs, the constructor's alias loop gets {@link deferred} stand-ins: the
+ * `__aliases` assignment just before the loop marks its start (an accessor on `Resource.prototype`),
+ * the output module's `output` (which the loop calls first, and only the SDK calls: programs get
+ * `pulumi.output`, the index's copy) answers with a stand-in for the loop's calls, and
+ * `Resource.stackTrace`, which the constructor calls right after the loop, marks its end. A stand-in
+ * builds the SDK's own Output on first touch, so a reader of `__aliases` still gets the same URN;
+ * nothing reads them with alias specs. What differs: an alias the SDK would fail to collapse (an
+ * alias spec with `name: undefined`) fails only when read. Live heap at prod+400's first
+ * registration 276 → 208 MB (`npm run heap`); it supersedes the one-step `createUrn` of the
+ * fourth pass, whose only SDK caller was this loop.
+ *
+ * 7. Per dependency: before a registration is sent, `prepareResource` (runtime/resource.js) waits
+ * for the URN of every custom resource its dependencies reach
+ * (`getAllTransitivelyReferencedResourceURNs`, runtime/dependsOn.js), and `serializeProperty`
+ * (runtime/rpc.js) for those of each Output input. A component stands for every custom resource
+ * under it, so each of a team's 18 objects that waits for its namespace's component waits for
+ * about 24 URNs: about 600 waits per team namespace, each a fresh `urn.promise()` (an async call,
+ * a `then` and their closures) held until that URN is known. Offline, waits that start before a
+ * URN is known share one `urn.promise()` of that resource, which settles on the turn each of
+ * theirs would have; a wait that starts after it settled makes its own, as the SDK does, so
+ * registrations finish in the same order. What differs: waits for one URN that started before it
+ * was known resume together, where the SDK's resume one by one on the same turn; a program whose
+ * registration order hangs on that could see it change. The live heap's growth after the first
+ * registration goes (prod+400: 368 → 276 MB at the peak before item 6, 246 with it).
+ * Inventories of dev, staging, prod and prod+100 are byte-identical with and without items 6 and
+ * 7 (test/synth/sdk-tuning.test.ts; docs/synth-performance.md, fifth pass).
  */
 
 /** Module (path under node_modules) → the exports `runtime/index.js` and `dynamic/index.js` read. */
@@ -270,36 +288,113 @@ export const sdkTransferProperties = replaceOnce<TransferProperties>(
 );
 
 // @pulumi/pulumi's index copies the output module's exports when it loads: load it first, so that
-// programs' `pulumi.interpolate` stays the SDK's own.
+// programs' `pulumi.output` stays the SDK's own.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require("@pulumi/pulumi");
-type Interpolate = (literals: TemplateStringsArray, ...placeholders: unknown[]) => unknown;
-interface ApplyingOutput {
-    apply(func: (value: unknown) => unknown): unknown;
-}
+type OutputFunction = (value: unknown) => unknown;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const outputModule = require("@pulumi/pulumi/output") as {
-    interpolate: Interpolate;
-    Output: { isInstance(value: unknown): value is ApplyingOutput };
-};
+const outputModule = require("@pulumi/pulumi/output") as { output: OutputFunction };
+const resourceClass = resourceModule.Resource as unknown as { prototype: object; stackTrace(skip: number): unknown[] };
 
-/** The SDK's own `interpolate` (what `pulumi.interpolate` is), for tests. */
-export const sdkInterpolate = replaceOnce<Interpolate>(
-    outputModule,
-    "interpolate",
-    true,
-    /** `interpolate` as resource.js `createUrn` calls it: `${parentPrefix}${type}::${name}`. */
-    (interpolate) =>
-        (literals, ...placeholders) => {
-            const [prefix, type, name] = placeholders;
-            const shape =
-                placeholders.length === 3 && outputModule.Output.isInstance(prefix) && typeof type === "string" && typeof name === "string";
-            // Without alias specs the engine gets alias URNs (allAliases), and registrations wait for them: keep the SDK's timing.
-            if (!shape || !runtimeState.getStore().supportsAliasSpecs) return interpolate(literals, ...placeholders);
-            return (prefix as ApplyingOutput).apply((value) =>
-                typeof value === "string"
-                    ? literals[0] + value + literals[1] + type + literals[2] + name + literals[3]
-                    : interpolate(literals, value, type, name),
-            );
+/** Alias collapses offline runs deferred, and how many of them were built because something read them, this process. */
+export const aliasCollapses = { deferred: 0, built: 0 };
+
+/** True while a `Resource` constructor runs its alias loop under an engine with alias specs (item 6). */
+const aliasLoop = { running: false };
+
+/**
+ * A stand-in for the object `make()` returns, which it builds on first touch (a property read, `in`,
+ * its prototype) and forwards to from then on; its `apply` before that answers another stand-in.
+ * For the alias loop: `output(alias).apply(collapse)` builds nothing until read.
+ */
+export function deferred(make: () => object): object {
+    let real: object | undefined;
+    const get = (): object => {
+        if (!real) {
+            real = make();
+            aliasCollapses.built++;
+        }
+        return real;
+    };
+    return new Proxy(
+        {},
+        {
+            get(_target, key) {
+                if (key === "apply" && !real) return (...args: unknown[]) => deferred(() => (get() as ApplyingOutput).apply(...args));
+                const value: unknown = Reflect.get(get(), key);
+                return typeof value === "function" ? value.bind(real) : value;
+            },
+            has: (_target, key) => Reflect.has(get(), key),
+            getPrototypeOf: () => Object.getPrototypeOf(get()),
         },
+    );
+}
+interface ApplyingOutput {
+    apply(...args: unknown[]): object;
+}
+
+if (!Object.getOwnPropertyDescriptor(resourceClass.prototype, "__aliases")) {
+    Object.defineProperty(resourceClass.prototype, "__aliases", {
+        configurable: true,
+        get: () => undefined, // a resource whose constructor returned early (a dependency stand-in) has none
+        set(this: object, value: unknown) {
+            // resource.js: `this.__aliases = []`, then the alias loop, then `Resource.stackTrace(4)`.
+            Object.defineProperty(this, "__aliases", { value, writable: true, enumerable: true, configurable: true });
+            aliasLoop.running = runtimeState.getStore().supportsAliasSpecs === true;
+        },
+    });
+}
+replaceOnce<(skip: number) => unknown[]>(resourceClass, "stackTrace", true, (stackTrace) => (skip) => {
+    aliasLoop.running = false;
+    return stackTrace.call(resourceClass, skip);
+});
+
+/** The SDK's own `output` (what `pulumi.output` is), for tests. */
+export const sdkOutput = replaceOnce<OutputFunction>(outputModule, "output", true, (output) => (value) => {
+    if (!aliasLoop.running) return output(value);
+    aliasCollapses.deferred++;
+    return deferred(() => output(value) as object);
+});
+
+type ReferencedUrns = (resources: Iterable<object> | undefined, exclude: Set<object>) => Promise<Set<string>>;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const dependsOnModule = require("@pulumi/pulumi/runtime/dependsOn") as {
+    getAllTransitivelyReferencedResourceURNs: ReferencedUrns;
+    getAllTransitivelyReferencedResources(resources: Iterable<object> | undefined, exclude: Set<object>): Promise<object[]>;
+};
+/** Per resource, the `urn.promise()` that waits starting before its URN is known share (item 7). */
+const sharedUrnWaits = new WeakMap<object, Promise<string>>();
+/** Resources whose shared wait has settled: a later wait makes its own, as the SDK's does. */
+const settledUrnWaits = new WeakSet<object>();
+
+/** URN waits made this process: shared (a second or later wait on a shared one) and own. */
+export const urnWaits = { shared: 0, own: 0 };
+
+function urnWait(resource: object): Promise<string> {
+    const urn = (resource as { urn: { promise(): Promise<string> } }).urn;
+    const shared = settledUrnWaits.has(resource) ? undefined : sharedUrnWaits.get(resource);
+    if (shared) {
+        urnWaits.shared++;
+        return shared;
+    }
+    urnWaits.own++;
+    const wait = urn.promise();
+    if (!settledUrnWaits.has(resource)) {
+        sharedUrnWaits.set(resource, wait);
+        const settle = () => settledUrnWaits.add(resource);
+        wait.then(settle, settle);
+    }
+    return wait;
+}
+
+/** The SDK's own `getAllTransitivelyReferencedResourceURNs` (a `urn.promise()` per resource per wait), for tests. */
+export const sdkReferencedUrns = replaceOnce<ReferencedUrns>(
+    dependsOnModule,
+    "getAllTransitivelyReferencedResourceURNs",
+    true,
+    () => async (resources, exclude) => {
+        // The SDK's function minus its `promise()` per resource: the same walk, the same set.
+        const reachable = await dependsOnModule.getAllTransitivelyReferencedResources(resources, exclude);
+        return new Set(await Promise.all(reachable.map(urnWait)));
+    },
 );

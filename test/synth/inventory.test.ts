@@ -1,5 +1,14 @@
 import { strict as assert } from "node:assert";
-import { countByType, findResource, identities, inventoryDifferences, ResourceRecord, toInventoryValue } from "../../src/synth/inventory";
+import {
+    countByType,
+    findResource,
+    identities,
+    inventoryDifferences,
+    inventoryJson,
+    ResourceRecord,
+    toInventoryValue,
+} from "../../src/synth/inventory";
+import { successfulRun } from "../harness";
 
 const sig = "4dabf18193072939515e22adb298388d";
 
@@ -31,6 +40,17 @@ describe("synth/inventory", () => {
         custom: true,
         protect: false,
         inputs: {},
+    });
+
+    it("writes resources.json as JSON.stringify(resources, null, 2) does, one record at a time", async function () {
+        this.timeout(120000);
+        const odd = { ...r("a", "b"), inputs: { text: "two\nlines", nested: { list: [[], {}, [1, { x: null }]] }, quote: '"\\' } };
+        const dev = (await successfulRun("dev")).resources;
+        for (const resources of [[], [r("a", "x")], [odd, r("b", "y")], dev]) {
+            const pieces = [...inventoryJson(resources)];
+            assert.equal(pieces.join(""), JSON.stringify(resources, null, 2) + "\n");
+            assert.ok(pieces.length >= resources.length, "no piece holds more than one record");
+        }
     });
 
     it("counts, finds and snapshots identities", () => {

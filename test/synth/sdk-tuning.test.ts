@@ -11,9 +11,13 @@ import {
     outputProperties,
     outputsOnFirstRead,
     promiseStacksSkipped,
-    sdkInterpolate,
+    aliasCollapses,
+    deferred,
+    sdkOutput,
+    sdkReferencedUrns,
     sdkTransferProperties,
     structRoundTrip,
+    urnWaits,
 } from "../../src/synth/sdk-tuning";
 import { successfulRun } from "../harness";
 
@@ -23,7 +27,8 @@ const debuggable = require("@pulumi/pulumi/runtime/debuggable") as {
 };
 const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { leakCandidates: Set<Promise<unknown>> } };
 const rpc = require("@pulumi/pulumi/runtime/rpc") as { transferProperties: typeof sdkTransferProperties };
-const outputModule = require("@pulumi/pulumi/output") as { interpolate: typeof sdkInterpolate };
+const outputModule = require("@pulumi/pulumi/output") as { output: typeof sdkOutput };
+const dependsOn = require("@pulumi/pulumi/runtime/dependsOn") as { getAllTransitivelyReferencedResourceURNs: typeof sdkReferencedUrns };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 const loaded = (suffix: string) => Object.keys(require.cache).some((f) => f.endsWith(suffix));
@@ -223,20 +228,24 @@ describe("synth/sdk-tuning: an output property gets its Output when first read",
         assert.throws(() => transfer(onto, { arn: undefined }), /Property 'arn' is already initialized on target 'test/);
     });
 
-    it("leaves the plan unchanged: dev renders the same inventory, options and outputs with the SDK's own transferProperties and interpolate", async function () {
+    it("leaves the plan unchanged: dev renders the same inventory, options and outputs with the SDK's own transferProperties, output and URN waits", async function () {
         this.timeout(120000);
+        const counters = () => ({ built: outputProperties.built, deferred: aliasCollapses.deferred, shared: urnWaits.shared });
+        const start = counters();
         const tuned = await runStack("dev");
-        const before = outputProperties.built;
-        const replacements = [rpc.transferProperties, outputModule.interpolate] as const;
+        const before = counters();
+        assert.ok(before.deferred > start.deferred && before.shared > start.shared, "the first run used the replacements");
+        const replacements = [rpc.transferProperties, outputModule.output, dependsOn.getAllTransitivelyReferencedResourceURNs] as const;
         rpc.transferProperties = sdkTransferProperties;
-        outputModule.interpolate = sdkInterpolate;
+        outputModule.output = sdkOutput;
+        dependsOn.getAllTransitivelyReferencedResourceURNs = sdkReferencedUrns;
         let sdk: Awaited<ReturnType<typeof runStack>>;
         try {
             sdk = await runStack("dev");
         } finally {
-            [rpc.transferProperties, outputModule.interpolate] = replacements;
+            [rpc.transferProperties, outputModule.output, dependsOn.getAllTransitivelyReferencedResourceURNs] = replacements;
         }
-        assert.equal(outputProperties.built, before, "the second run used the SDK's function");
+        assert.deepEqual(counters(), before, "the second run used the SDK's functions");
         assert.equal(tuned.error, undefined);
         assert.deepEqual(tuned.resources, sdk.resources);
         assert.deepEqual(tuned.options, sdk.options);
@@ -244,74 +253,139 @@ describe("synth/sdk-tuning: an output property gets its Output when first read",
     });
 });
 
-describe("synth/sdk-tuning: createUrn builds an alias URN in one step", () => {
-    type SdkOutput = pulumi.Output<unknown> & {
-        promise(): Promise<unknown>;
-        isSecret: Promise<boolean>;
-        resources(): Set<unknown>;
-        allResources(): Promise<Set<unknown>>;
-    };
-    const tuned = (literals: TemplateStringsArray, ...p: unknown[]) => outputModule.interpolate(literals, ...p) as SdkOutput;
-    const sdk = (literals: TemplateStringsArray, ...p: unknown[]) => sdkInterpolate(literals, ...p) as SdkOutput;
-    const same = async (a: SdkOutput, b: SdkOutput) => {
-        assert.equal(await a.promise(), await b.promise());
-        assert.equal(await a.isSecret, await b.isSecret);
-        assert.deepEqual([...a.resources()], [...b.resources()]);
-        assert.deepEqual([...(await a.allResources())], [...(await b.allResources())]);
-    };
-    /** An Output that depends on a resource, as a parent's URN does. */
-    const dependsOn = (resource: object, value: string) =>
-        new (pulumi.Output as unknown as new (...args: unknown[]) => SdkOutput)(
-            new Set([resource]),
-            Promise.resolve(value),
-            Promise.resolve(true),
-            Promise.resolve(false),
-            Promise.resolve(new Set([resource])),
-        );
+/** An Output with the SDK's internal members (output.js `OutputImpl`). */
+type SdkOutput = pulumi.Output<unknown> & { promise(): Promise<unknown>; isSecret: Promise<boolean> };
 
+describe("synth/sdk-tuning: a resource's aliases are collapsed when read, not when it is constructed", () => {
     const store = state.getStore() as { supportsAliasSpecs?: boolean };
+    const aliasesOf = (resource: pulumi.Resource) => (resource as unknown as { __aliases: unknown[] }).__aliases;
+    const urnOf = (alias: unknown) => (pulumi.output(alias) as SdkOutput).promise();
     let aliasSpecs: boolean | undefined;
-    before(() => ([aliasSpecs, store.supportsAliasSpecs] = [store.supportsAliasSpecs, true])); // as runStack's engine
+    before(() => {
+        aliasSpecs = store.supportsAliasSpecs;
+        pulumi.runtime.setMocks({ newResource: (a) => ({ id: a.name, state: a.inputs }), call: (a) => a.inputs }, "p", "s", false);
+    });
     after(() => (store.supportsAliasSpecs = aliasSpecs));
 
-    it("leaves programs the SDK's own pulumi.interpolate", () => {
-        assert.equal(pulumi.interpolate, sdkInterpolate);
-        assert.notEqual(outputModule.interpolate, sdkInterpolate, "resource.js createUrn reads the replacement");
+    class Thing extends pulumi.CustomResource {
+        constructor(name: string, opts: pulumi.CustomResourceOptions) {
+            super("test:index:Thing", name, {}, opts);
+        }
+    }
+
+    /** A component with a child that has two aliases, under an engine with alias specs or without. */
+    async function construct(specs: boolean, name: string) {
+        store.supportsAliasSpecs = specs;
+        const parent = new pulumi.ComponentResource("test:index:Parent", `parent-${name}`);
+        const before = { ...aliasCollapses };
+        const child = new Thing(name, { parent, aliases: [{ name: "old" }, { type: "test:index:OldThing" }] });
+        const counts = { deferred: aliasCollapses.deferred - before.deferred, built: aliasCollapses.built - before.built };
+        await (child.urn as unknown as SdkOutput).promise(); // the registration finished
+        return { child, counts };
+    }
+
+    it("leaves programs the SDK's own pulumi.output", () => {
+        assert.equal(pulumi.output, sdkOutput);
+        assert.notEqual(outputModule.output, sdkOutput, "resource.js collapseAliasToUrn reads the replacement");
     });
 
-    it("gives createUrn's shape the SDK's string and secrecy, and hands every other shape to the SDK", async () => {
-        const prefix = pulumi.output("urn:pulumi:s::p::a:b:Parent$");
-        await same(tuned`${prefix}${"t:m:T"}::${"name"}`, sdk`${prefix}${"t:m:T"}::${"name"}`);
-        const parent = {};
-        const [one, two] = [dependsOn(parent, "urn:pulumi:s::p::a:b:Parent$"), dependsOn(parent, "urn:pulumi:s::p::a:b:Parent$")];
-        await same(tuned`${one}${"t:m:T"}::${"name"}`, sdk`${two}${"t:m:T"}::${"name"}`);
-        assert.deepEqual([...(await tuned`${one}${"t"}::${"n"}`.allResources())], [parent], "the parent stays a dependency");
-        const secret = pulumi.secret("urn:pulumi:s::p::");
-        await same(tuned`${secret}${"t:m:T"}::${"name"}`, sdk`${secret}${"t:m:T"}::${"name"}`);
-        const notAString = pulumi.output(["a", pulumi.output("b")]);
-        await same(tuned`${notAString}${"t"}::${"n"}`, sdk`${notAString}${"t"}::${"n"}`);
-        await same(tuned`x${pulumi.output(1)}y`, sdk`x${pulumi.output(1)}y`);
-        await same(tuned`${"a"}${pulumi.output("b")}::${"c"}`, sdk`${"a"}${pulumi.output("b")}::${"c"}`);
-        store.supportsAliasSpecs = false; // an engine that takes alias URNs: the SDK's own, same answer
-        await same(tuned`${prefix}${"t:m:T"}::${"name"}`, sdk`${prefix}${"t:m:T"}::${"name"}`);
+    it("builds nothing for the aliases while the engine takes alias specs, and the SDK's URNs when they are read", async () => {
+        const { child, counts } = await construct(true, "tuned");
+        assert.deepEqual(counts, { deferred: 2, built: 0 });
+        const urns = await Promise.all(aliasesOf(child).map(urnOf));
+        assert.deepEqual(urns, [
+            "urn:pulumi:s::p::test:index:Parent$test:index:Thing::old",
+            "urn:pulumi:s::p::test:index:Parent$test:index:OldThing::tuned",
+        ]);
+        const sdk = await construct(false, "tuned"); // an engine that takes alias URNs: the SDK collapses them at once
+        assert.deepEqual(sdk.counts, { deferred: 0, built: 0 });
+        assert.deepEqual(await Promise.all(aliasesOf(sdk.child).map(urnOf)), urns);
         store.supportsAliasSpecs = true;
     });
 
-    it("computes the same URN through pulumi.createUrn as the SDK's interpolate does", async () => {
-        const urn = () =>
-            pulumi.createUrn(
-                "np",
-                "kubernetes:extensions/v1beta1:NetworkPolicy",
-                "urn:pulumi:dev::ml-platform::platform:k8s:Namespace::team-a",
-            ) as unknown as SdkOutput;
-        const fast = await urn().promise();
-        const replacement = outputModule.interpolate;
-        outputModule.interpolate = sdkInterpolate;
-        try {
-            assert.equal(fast, await urn().promise());
-        } finally {
-            outputModule.interpolate = replacement;
+    it("ends the alias loop at the constructor's next step: later SDK calls get real Outputs", async () => {
+        const { child } = await construct(true, "later");
+        const before = { ...aliasCollapses };
+        assert.ok(pulumi.Output.isInstance(outputModule.output("x")));
+        assert.ok(pulumi.Output.isInstance(child.urn));
+        assert.equal(aliasCollapses.deferred, before.deferred);
+    });
+
+    it("builds a stand-in's object once, on first touch, and forwards to it", async () => {
+        let made = 0;
+        const standIn = deferred(() => {
+            made++;
+            return pulumi.output("v");
+        }) as SdkOutput;
+        const applied = (standIn as unknown as { apply(f: (v: string) => string): SdkOutput }).apply((v) => `${v}!`);
+        assert.equal(made, 0, "apply builds nothing");
+        assert.ok(pulumi.Output.isInstance(applied), "a read does");
+        assert.equal(await applied.promise(), "v!");
+        assert.equal(await standIn.promise(), "v");
+        assert.equal(made, 1);
+        assert.ok(standIn instanceof Object.getPrototypeOf(pulumi.output(1)).constructor);
+    });
+});
+
+describe("synth/sdk-tuning: waits for one URN share a promise until it is known", () => {
+    /** A custom resource as runtime/dependsOn.js sees one, whose URN resolves when `resolve` is called. */
+    function resource(urn: string) {
+        let resolve = (_: string) => {};
+        const value = new Promise<string>((r) => (resolve = r));
+        const promise = sinonless(() => value.then((v) => v));
+        return { __pulumiResource: true, __pulumiCustomResource: true, urn: { promise }, resolve: () => resolve(urn), calls: promise };
+    }
+    /** A function that counts its calls. */
+    function sinonless<T>(f: () => T): (() => T) & { count: number } {
+        const counted = Object.assign(() => (counted.count++, f()), { count: 0 });
+        return counted;
+    }
+    const tuned = (rs: object[], exclude = new Set<object>()) => dependsOn.getAllTransitivelyReferencedResourceURNs(rs, exclude);
+
+    it("asks a pending URN once for any number of waits, and each later wait on its own, as the SDK does", async () => {
+        const [a, b] = [resource("urn:a"), resource("urn:b")];
+        const waits = [tuned([a, b]), tuned([a]), tuned([b, a])];
+        await new Promise((r) => setImmediate(r));
+        assert.deepEqual([a.calls.count, b.calls.count], [1, 1]);
+        a.resolve();
+        b.resolve();
+        const sets = await Promise.all(waits);
+        assert.deepEqual(
+            sets.map((s) => [...s]),
+            [["urn:a", "urn:b"], ["urn:a"], ["urn:b", "urn:a"]],
+        );
+        assert.deepEqual([...(await tuned([a]))], ["urn:a"]);
+        assert.equal(a.calls.count, 2, "a wait after the URN settled asks again");
+    });
+
+    it("gives the SDK's set: excluded and component resources as its walk has them", async () => {
+        const [a, b, c] = [resource("urn:a"), resource("urn:b"), resource("urn:c")];
+        [a, b, c].forEach((r) => r.resolve());
+        const component = {
+            __pulumiResource: true,
+            __pulumiComponentResource: true,
+            __data: Promise.resolve(),
+            __childResources: new Set([b, c]),
+        };
+        for (const [rs, exclude] of [
+            [[a, b], new Set<object>()],
+            [[a, b], new Set<object>([b])],
+            [[a, component], new Set<object>()],
+            [[component], new Set<object>([component])],
+            [[component], new Set<object>([c])],
+            [[], new Set<object>()],
+        ] as const) {
+            assert.deepEqual([...(await tuned([...rs], exclude))], [...(await sdkReferencedUrns([...rs], exclude))]);
         }
-        assert.equal(fast, "urn:pulumi:dev::ml-platform::platform:k8s:Namespace$kubernetes:extensions/v1beta1:NetworkPolicy::np");
+    });
+
+    it("rejects every wait with the URN's error", async () => {
+        const failing = {
+            __pulumiResource: true,
+            __pulumiCustomResource: true,
+            urn: { promise: () => Promise.reject(new Error("no urn")) },
+        };
+        await assert.rejects(tuned([failing]), /no urn/);
+        await assert.rejects(sdkReferencedUrns([failing], new Set()), /no urn/);
     });
 });
