@@ -68,7 +68,10 @@ import * as path from "node:path";
  * `Resource.stackTrace`, which the constructor calls right after the loop, marks its end. A stand-in
  * builds the SDK's own Output on first touch, so a reader of `__aliases` still gets the same URN;
  * nothing reads them with alias specs. What differs: an alias the SDK would fail to collapse (an
- * alias spec with `name: undefined`) fails only when read. Live heap at prod+400's first
+ * alias spec with `name: undefined`) fails only when read; and if the loop itself throws (aliases
+ * that are not iterable), the constructor throws with the loop still marked, so the SDK's next
+ * `output` calls before another resource's constructor get stand-ins too (the same values, built
+ * when touched; a discarded `apply` of one never runs). Live heap at prod+400's first
  * registration 276 → 208 MB (`npm run heap`); it supersedes the one-step `createUrn` of the
  * fourth pass, whose only SDK caller was this loop.
  *
@@ -83,8 +86,8 @@ import * as path from "node:path";
  * theirs would have; a wait that starts after it settled makes its own, as the SDK does, so
  * registrations finish in the same order. What differs: waits for one URN that started before it
  * was known resume together, where the SDK's resume one by one on the same turn; a program whose
- * registration order hangs on that could see it change. The live heap's growth after the first
- * registration goes (prod+400: 368 → 276 MB at the peak before item 6, 246 with it).
+ * registration order hangs on that could see it change. The live heap stops growing after the
+ * first registration (prod+400's peak: 368 → 276 MB without item 6, 248 with it).
  * Inventories of dev, staging, prod and prod+100 are byte-identical with and without items 6 and
  * 7 (test/synth/sdk-tuning.test.ts; docs/synth-performance.md, fifth pass).
  */
