@@ -87,7 +87,7 @@ async function main(): Promise<number> {
     fs.mkdirSync(args.out, { recursive: true });
     const fd = fs.openSync(file, "w");
     try {
-        for (const piece of inventoryJson(run.resources)) fs.writeSync(fd, piece);
+        for (const piece of inventoryJson(run.resources)) fs.writeFileSync(fd, piece); // with an fd: the whole piece, at the end
     } finally {
         fs.closeSync(fd);
     }

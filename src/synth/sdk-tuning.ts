@@ -67,13 +67,14 @@ import * as path from "node:path";
  * `pulumi.output`, the index's copy) answers with a stand-in for the loop's calls, and
  * `Resource.stackTrace`, which the constructor calls right after the loop, marks its end. A stand-in
  * builds the SDK's own Output on first touch, so a reader of `__aliases` still gets the same URN;
- * nothing reads them with alias specs. What differs: an alias the SDK would fail to collapse (an
- * alias spec with `name: undefined`) fails only when read; and if the loop itself throws (aliases
- * that are not iterable), the constructor throws with the loop still marked, so the SDK's next
- * `output` calls before another resource's constructor get stand-ins too (the same values, built
- * when touched; a discarded `apply` of one never runs). Live heap at prod+400's first
- * registration 276 → 208 MB (`npm run heap`); it supersedes the one-step `createUrn` of the
- * fourth pass, whose only SDK caller was this loop.
+ * nothing reads them with alias specs. Only aliases whose collapse cannot fail are deferred
+ * ({@link collapsesCleanly}: a URN string, or a plain spec of strings and a parent resource, as
+ * @pulumi/kubernetes passes); any other alias (`name: undefined`, an Output, a getter, a circular
+ * object) is collapsed by the SDK at once, so its error comes where and when the SDK's does. If
+ * the loop itself throws (aliases that are not iterable), the mark is cleared on the next
+ * microtask at the latest. Live heap at prod+400's first registration 276 → 210 MB
+ * (`npm run heap`); it supersedes the one-step `createUrn` of the fourth pass, whose only SDK
+ * caller was this loop.
  *
  * 7. Per dependency: before a registration is sent, `prepareResource` (runtime/resource.js) waits
  * for the URN of every custom resource its dependencies reach
@@ -81,10 +82,10 @@ import * as path from "node:path";
  * (runtime/rpc.js) for those of each Output input. A component stands for every custom resource
  * under it, so each of a team's 18 objects that waits for its namespace's component waits for
  * about 24 URNs: about 600 waits per team namespace, each a fresh `urn.promise()` (an async call,
- * a `then` and their closures) held until that URN is known. Offline, waits that start before a
- * URN is known share one `urn.promise()` of that resource, which settles on the turn each of
- * theirs would have; a wait that starts after it settled makes its own, as the SDK does, so
- * registrations finish in the same order. What differs: waits for one URN that started before it
+ * a `then` and their closures) held until that URN is known. Offline, waits share one
+ * `urn.promise()` of that resource until it settles (a few microtask turns after the URN is known),
+ * which is the turn each of theirs would have settled on; a wait that starts after that makes its
+ * own, as the SDK does, so registrations finish in the same order. What differs: waits for one URN that started before it
  * was known resume together, where the SDK's resume one by one on the same turn; a program whose
  * registration order hangs on that could see it change. The live heap stops growing after the
  * first registration (prod+400's peak: 368 → 276 MB without item 6, 248 with it).
@@ -181,7 +182,7 @@ replaceOnce<Debuggable["debuggablePromise"]>(debuggable, "debuggablePromise", pr
 });
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const resourceModule = require("@pulumi/pulumi/resource") as { Resource: { callsites(): unknown[] } };
+const resourceModule = require("@pulumi/pulumi/resource") as { Resource: { callsites(): unknown[]; isInstance(value: unknown): boolean } };
 
 /** True when resource constructors skip capturing their call stack (always, offline). */
 export const callsitesSkipped = true;
@@ -307,8 +308,9 @@ const aliasLoop = { running: false };
 
 /**
  * A stand-in for the object `make()` returns, which it builds on first touch (a property read, `in`,
- * its prototype) and forwards to from then on; its `apply` before that answers another stand-in.
- * For the alias loop: `output(alias).apply(collapse)` builds nothing until read.
+ * its prototype) and to which it forwards those three from then on (functions bound to it); its
+ * `apply` before that answers another stand-in. For the alias loop: `output(alias).apply(collapse)`
+ * builds nothing until read. Not a full Proxy: keys, descriptors and writes see an empty object.
  */
 export function deferred(make: () => object): object {
     let real: object | undefined;
@@ -344,6 +346,8 @@ if (!Object.getOwnPropertyDescriptor(resourceClass.prototype, "__aliases")) {
             // resource.js: `this.__aliases = []`, then the alias loop, then `Resource.stackTrace(4)`.
             Object.defineProperty(this, "__aliases", { value, writable: true, enumerable: true, configurable: true });
             aliasLoop.running = runtimeState.getStore().supportsAliasSpecs === true;
+            // Cleared by Resource.stackTrace below; if the loop throws, on the next microtask.
+            if (aliasLoop.running) queueMicrotask(() => (aliasLoop.running = false));
         },
     });
 }
@@ -352,9 +356,27 @@ replaceOnce<(skip: number) => unknown[]>(resourceClass, "stackTrace", true, (sta
     return stackTrace.call(resourceClass, skip);
 });
 
+/**
+ * True when `collapseAliasToUrn` (resource.js, 3.248) can only succeed on this alias: a URN string,
+ * or a plain object whose own properties are data properties among `name`, `type`, `project` and
+ * `stack` holding strings, and `parent` holding undefined, a URN string or a resource. Anything
+ * else may throw or reject in the collapse, and is left to the SDK.
+ */
+export function collapsesCleanly(alias: unknown): boolean {
+    if (typeof alias === "string") return true;
+    if (alias === null || typeof alias !== "object" || Object.getPrototypeOf(alias) !== Object.prototype) return false;
+    return Reflect.ownKeys(alias).every((key) => {
+        const descriptor = Object.getOwnPropertyDescriptor(alias, key)!;
+        if (!("value" in descriptor)) return false;
+        const value: unknown = descriptor.value;
+        if (key === "parent") return value === undefined || typeof value === "string" || resourceModule.Resource.isInstance(value);
+        return ["name", "type", "project", "stack"].includes(key as string) && typeof value === "string";
+    });
+}
+
 /** The SDK's own `output` (what `pulumi.output` is), for tests. */
 export const sdkOutput = replaceOnce<OutputFunction>(outputModule, "output", true, (output) => (value) => {
-    if (!aliasLoop.running) return output(value);
+    if (!aliasLoop.running || !collapsesCleanly(value)) return output(value);
     aliasCollapses.deferred++;
     return deferred(() => output(value) as object);
 });
@@ -373,6 +395,7 @@ const settledUrnWaits = new WeakSet<object>();
 /** URN waits made this process: shared (a second or later wait on a shared one) and own. */
 export const urnWaits = { shared: 0, own: 0 };
 
+/** The wait for one resource's URN: the shared `urn.promise()` until it settles, then a fresh one per wait. */
 function urnWait(resource: object): Promise<string> {
     const urn = (resource as { urn: { promise(): Promise<string> } }).urn;
     const shared = settledUrnWaits.has(resource) ? undefined : sharedUrnWaits.get(resource);

@@ -12,6 +12,7 @@ import {
     outputsOnFirstRead,
     promiseStacksSkipped,
     aliasCollapses,
+    collapsesCleanly,
     deferred,
     sdkOutput,
     sdkReferencedUrns,
@@ -324,6 +325,77 @@ describe("synth/sdk-tuning: a resource's aliases are collapsed when read, not wh
         assert.equal(await standIn.promise(), "v");
         assert.equal(made, 1);
         assert.ok(standIn instanceof Object.getPrototypeOf(pulumi.output(1)).constructor);
+        assert.ok("promise" in standIn && !("nothing" in standIn), "`in` asks the built object");
+    });
+
+    it("defers only aliases whose collapse cannot fail; the SDK collapses the rest at once", () => {
+        const parent = new pulumi.ComponentResource("test:index:Parent", "clean-parent");
+        for (const alias of [
+            "urn:pulumi:s::p::t::n",
+            { type: "t:m:T" },
+            { name: "n", parent },
+            { parent: undefined, project: "p", stack: "s" },
+            {},
+        ]) {
+            assert.ok(collapsesCleanly(alias), JSON.stringify(alias) ?? "");
+        }
+        const getter = Object.defineProperty({}, "name", { get: () => "n", enumerable: true });
+        const circular: Record<string, unknown> = { name: "n" };
+        circular.self = circular;
+        for (const alias of [
+            { name: undefined },
+            { type: undefined },
+            { name: pulumi.output("n") },
+            { parent: pulumi.output("urn:pulumi:s::p::t::n") },
+            { name: "n", extra: 1 },
+            getter,
+            circular,
+            Promise.resolve("urn"),
+            pulumi.output("urn"),
+            null,
+            42,
+        ]) {
+            assert.equal(collapsesCleanly(alias), false);
+        }
+    });
+
+    it("fails the run as the SDK does on an alias it cannot collapse, with or without alias specs", async function () {
+        this.timeout(20000);
+        // An alias with `name: undefined`: the SDK's collapse rejects, nobody handles it, and the run fails.
+        const rejections: Record<string, string[]> = { true: [], false: [] };
+        let specs = true;
+        const listener = (reason: unknown) => rejections[String(specs)].push((reason as Error).message);
+        const others = process.listeners("unhandledRejection");
+        process.removeAllListeners("unhandledRejection");
+        process.on("unhandledRejection", listener);
+        try {
+            for (specs of [true, false]) {
+                store.supportsAliasSpecs = specs;
+                const before = { ...aliasCollapses };
+                const child = new Thing(`bad-${specs}`, { aliases: [{ name: undefined }] });
+                assert.equal(aliasCollapses.deferred, before.deferred, "not deferred");
+                await (child.urn as unknown as SdkOutput).promise();
+                await new Promise((resolve) => setImmediate(resolve));
+            }
+        } finally {
+            process.off("unhandledRejection", listener);
+            others.forEach((l) => process.on("unhandledRejection", l as (reason: unknown) => void));
+            store.supportsAliasSpecs = true;
+        }
+        assert.ok(rejections.true.length > 0);
+        assert.ok(
+            rejections.true.every((m) => m === "No valid 'name' passed in for alias."),
+            rejections.true.join("; "),
+        );
+        assert.deepEqual(rejections.true, rejections.false);
+    });
+
+    it("clears the alias loop's mark on the next microtask when the loop throws", async () => {
+        assert.throws(() => new Thing("not-iterable", { aliases: { name: "x" } as unknown as pulumi.Alias[] }), TypeError);
+        await Promise.resolve();
+        const before = { ...aliasCollapses };
+        assert.ok(pulumi.Output.isInstance(outputModule.output("x")));
+        assert.equal(aliasCollapses.deferred, before.deferred);
     });
 });
 
@@ -379,13 +451,27 @@ describe("synth/sdk-tuning: waits for one URN share a promise until it is known"
         }
     });
 
-    it("rejects every wait with the URN's error", async () => {
+    it("rejects every wait with the URN's error, and leaves no rejection unhandled", async () => {
+        let reject = (_: Error) => {};
         const failing = {
             __pulumiResource: true,
             __pulumiCustomResource: true,
-            urn: { promise: () => Promise.reject(new Error("no urn")) },
+            urn: { promise: () => new Promise<string>((_, r) => (reject = r)) },
         };
-        await assert.rejects(tuned([failing]), /no urn/);
-        await assert.rejects(sdkReferencedUrns([failing], new Set()), /no urn/);
+        const unhandled: unknown[] = [];
+        const listener = (reason: unknown) => unhandled.push(reason);
+        process.on("unhandledRejection", listener);
+        try {
+            const waits = [tuned([failing]), tuned([failing])];
+            await new Promise((resolve) => setImmediate(resolve));
+            reject(new Error("no urn"));
+            for (const wait of waits) await assert.rejects(wait, /no urn/);
+            await new Promise((resolve) => setImmediate(resolve));
+        } finally {
+            process.off("unhandledRejection", listener);
+        }
+        assert.deepEqual(unhandled, []);
+        const sdkFailing = { ...failing, urn: { promise: () => Promise.reject(new Error("no urn")) } };
+        await assert.rejects(sdkReferencedUrns([sdkFailing], new Set()), /no urn/);
     });
 });
