@@ -387,7 +387,7 @@ const dependsOnModule = require("@pulumi/pulumi/runtime/dependsOn") as {
     getAllTransitivelyReferencedResourceURNs: ReferencedUrns;
     getAllTransitivelyReferencedResources(resources: Iterable<object> | undefined, exclude: Set<object>): Promise<object[]>;
 };
-/** Per resource, the `urn.promise()` that waits starting before its URN is known share (item 7). */
+/** Per resource, the `urn.promise()` its waits share until it settles (item 7). */
 const sharedUrnWaits = new WeakMap<object, Promise<string>>();
 /** Resources whose shared wait has settled: a later wait makes its own, as the SDK's does. */
 const settledUrnWaits = new WeakSet<object>();
