@@ -173,8 +173,8 @@ export interface RunOptions {
 /**
  * The phases of a run: "program returned" (every resource constructed, every registration in
  * flight, none at the monitor yet: the microtask queue advances them in step); "registration", as
- * each registration request reaches the monitor (the live heap peaks a few hundred registrations
- * in: prod+400 near the 900th of 7,628); "registrations done".
+ * each registration request reaches the monitor (where `npm run heap` samples the live heap, whose
+ * peak falls among them); "registrations done".
  */
 export type RunPhase = "program returned" | "registration" | "registrations done";
 

@@ -182,7 +182,9 @@ replaceOnce<Debuggable["debuggablePromise"]>(debuggable, "debuggablePromise", pr
 });
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const resourceModule = require("@pulumi/pulumi/resource") as { Resource: { callsites(): unknown[]; isInstance(value: unknown): boolean } };
+const resourceModule = require("@pulumi/pulumi/resource") as {
+    Resource: { prototype: object; callsites(): unknown[]; stackTrace(skip: number): unknown[]; isInstance(value: unknown): boolean };
+};
 
 /** True when resource constructors skip capturing their call stack (always, offline). */
 export const callsitesSkipped = true;
@@ -298,7 +300,6 @@ require("@pulumi/pulumi");
 type OutputFunction = (value: unknown) => unknown;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const outputModule = require("@pulumi/pulumi/output") as { output: OutputFunction };
-const resourceClass = resourceModule.Resource as unknown as { prototype: object; stackTrace(skip: number): unknown[] };
 
 /** Alias collapses offline runs deferred, and how many of them were built because something read them, this process. */
 export const aliasCollapses = { deferred: 0, built: 0 };
@@ -338,8 +339,8 @@ interface ApplyingOutput {
     apply(...args: unknown[]): object;
 }
 
-if (!Object.getOwnPropertyDescriptor(resourceClass.prototype, "__aliases")) {
-    Object.defineProperty(resourceClass.prototype, "__aliases", {
+if (!Object.getOwnPropertyDescriptor(resourceModule.Resource.prototype, "__aliases")) {
+    Object.defineProperty(resourceModule.Resource.prototype, "__aliases", {
         configurable: true,
         get: () => undefined, // a resource whose constructor returned early (a dependency stand-in) has none
         set(this: object, value: unknown) {
@@ -351,9 +352,9 @@ if (!Object.getOwnPropertyDescriptor(resourceClass.prototype, "__aliases")) {
         },
     });
 }
-replaceOnce<(skip: number) => unknown[]>(resourceClass, "stackTrace", true, (stackTrace) => (skip) => {
+replaceOnce<(skip: number) => unknown[]>(resourceModule.Resource, "stackTrace", true, (stackTrace) => (skip) => {
     aliasLoop.running = false;
-    return stackTrace.call(resourceClass, skip);
+    return stackTrace.call(resourceModule.Resource, skip);
 });
 
 /**
@@ -387,27 +388,24 @@ const dependsOnModule = require("@pulumi/pulumi/runtime/dependsOn") as {
     getAllTransitivelyReferencedResourceURNs: ReferencedUrns;
     getAllTransitivelyReferencedResources(resources: Iterable<object> | undefined, exclude: Set<object>): Promise<object[]>;
 };
-/** Per resource, the `urn.promise()` its waits share until it settles (item 7). */
-const sharedUrnWaits = new WeakMap<object, Promise<string>>();
-/** Resources whose shared wait has settled: a later wait makes its own, as the SDK's does. */
-const settledUrnWaits = new WeakSet<object>();
+/** Per resource, the `urn.promise()` its waits share until it settles (item 7); null once it has: later waits make their own, as the SDK's do. */
+const sharedUrnWaits = new WeakMap<object, Promise<string> | null>();
 
 /** URN waits made this process: shared (a second or later wait on a shared one) and own. */
 export const urnWaits = { shared: 0, own: 0 };
 
 /** The wait for one resource's URN: the shared `urn.promise()` until it settles, then a fresh one per wait. */
 function urnWait(resource: object): Promise<string> {
-    const urn = (resource as { urn: { promise(): Promise<string> } }).urn;
-    const shared = settledUrnWaits.has(resource) ? undefined : sharedUrnWaits.get(resource);
+    const shared = sharedUrnWaits.get(resource);
     if (shared) {
         urnWaits.shared++;
         return shared;
     }
     urnWaits.own++;
-    const wait = urn.promise();
-    if (!settledUrnWaits.has(resource)) {
+    const wait = (resource as { urn: { promise(): Promise<string> } }).urn.promise();
+    if (shared === undefined) {
         sharedUrnWaits.set(resource, wait);
-        const settle = () => settledUrnWaits.add(resource);
+        const settle = () => sharedUrnWaits.set(resource, null);
         wait.then(settle, settle);
     }
     return wait;

@@ -18,9 +18,7 @@ const requests = (name: string, resource: string) => ({
     values: `1+0x${minutes + 20}`,
 });
 
-type Case = NamedAlertCase;
-
-const cases: Case[] = [
+const cases: NamedAlertCase[] = [
     {
         name: "GPU pod pending past the threshold fires",
         input_series: [pending("train-0", `1+0x${minutes + 20}`), requests("train-0", "nvidia_com_gpu")],
@@ -72,7 +70,7 @@ const cases: Case[] = [
     },
 ];
 
-const promtoolTest = (testCases: Case[]) =>
+const promtoolTest = (testCases: NamedAlertCase[]) =>
     promtoolAlertTest(
         platformRuleGroups(ruleInputs(stackConfig("prod"))).filter((g) => g.name === "platform-gpu"),
         testCases,

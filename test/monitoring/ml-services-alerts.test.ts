@@ -12,8 +12,6 @@ import { assertEachAlertCovered, NamedAlertCase, promtoolAlertTest, stackConfig,
 const prod = stackConfig("prod");
 const mlops = namespacesOfKind(prod, "mlops")[0];
 
-type Case = NamedAlertCase;
-
 const up = (pod: string, values: string) => ({
     series: `up{namespace="${mlops}", pod="${pod}", job="platform-monitoring/mlflow"}`,
     values,
@@ -23,7 +21,7 @@ const available = (ns: string, deployment: string, values: string) => ({
     values,
 });
 
-const cases: Case[] = [
+const cases: NamedAlertCase[] = [
     {
         name: "MLflow down: both pods fail their scrapes",
         input_series: [up("mlflow-7d9-a", "1 1 0x10"), up("mlflow-7d9-b", "1 1 0x10")],
@@ -88,7 +86,7 @@ const cases: Case[] = [
     },
 ];
 
-const promtoolTest = (testCases: Case[]) => promtoolAlertTest(platformRuleGroups(ruleInputs(prod)), testCases);
+const promtoolTest = (testCases: NamedAlertCase[]) => promtoolAlertTest(platformRuleGroups(ruleInputs(prod)), testCases);
 
 describe("monitoring/ML services alerts under promtool test rules", () => {
     it("every stack renders the three alerts, MLflow's on its own MLOps namespace", () => {

@@ -12,8 +12,6 @@ import { assertEachAlertCovered, NamedAlertCase, promtoolAlertTest, stackConfig 
 const rollouts = { severity: "warning", component: "rollouts" };
 const serving = { severity: "warning", component: "serving" };
 
-type Case = NamedAlertCase;
-
 const info = (metric: string, phase: string, values = "1x20") => ({
     series: `${metric}{namespace="platform-mlops",name="churn",phase="${phase}"}`,
     values,
@@ -24,7 +22,7 @@ const requests = (errorsPerSecond: number) => [
     { series: 'http_requests_total{namespace="platform-mlops",code="503"}', values: `0+${errorsPerSecond * 60}x30` },
 ];
 
-export const cases: Case[] = [
+export const cases: NamedAlertCase[] = [
     {
         name: "aborted rollout fires",
         input_series: [info("rollout_info", "Abort")],
@@ -80,7 +78,7 @@ export const cases: Case[] = [
     { name: "serving 5xx silent", input_series: requests(0.05), alertname: "ServingErrorsHigh", eval_time: "20m", exp_alerts: [] },
 ];
 
-const promtoolTest = (testCases: Case[]) => promtoolAlertTest(platformRuleGroups(ruleInputs(stackConfig("prod"))), testCases);
+const promtoolTest = (testCases: NamedAlertCase[]) => promtoolAlertTest(platformRuleGroups(ruleInputs(stackConfig("prod"))), testCases);
 
 describe("monitoring/rollout alerts under promtool test rules", () => {
     it("covers every delivery alert with a firing and a silent case", () => {

@@ -27,11 +27,9 @@ function traffic(errors: number, minutes: number, errorsAfter = errors, minutesA
     ];
 }
 
-type Case = NamedAlertCase;
-
 const fires = (labels: Record<string, string>) => [{ exp_labels: labels }];
 
-export const cases: Case[] = [
+export const cases: NamedAlertCase[] = [
     // 2/102 ≈ 1.96% errors > 14.4 × 0.1%: both windows over.
     { name: "fast burn fires", input_series: traffic(2, 70), alertname: "ErrorBudgetBurnFast", eval_time: "60m", exp_alerts: fires(slo) },
     // 1h window still high, but errors stopped 20 minutes ago: the 5m confirmation window holds it back.
@@ -122,7 +120,7 @@ function latency(fastShare: number) {
     return [bucket("0.1", 0), bucket("0.25", fastShare), bucket("0.5", fastShare), bucket("1", 1), bucket("+Inf", 1)];
 }
 
-const promtoolTest = (testCases: Case[]) => promtoolAlertTest(platformRuleGroups(ruleInputs(stackConfig("prod"))), testCases);
+const promtoolTest = (testCases: NamedAlertCase[]) => promtoolAlertTest(platformRuleGroups(ruleInputs(stackConfig("prod"))), testCases);
 
 describe("monitoring/slo alerts under promtool test rules", () => {
     it("covers every SLO alert with a breaching and a healthy series", () => {

@@ -11,10 +11,8 @@ import { assertEachAlertCovered, NamedAlertCase, promtoolAlertTest, stackConfig 
 const warn = { severity: "warning", component: "argo-workflows" };
 const crit = { severity: "critical", component: "argo-workflows" };
 
-type Case = NamedAlertCase;
-
 const succeeded = { series: 'argo_workflows_total_count{namespace="platform-mlops",phase="Succeeded"}', values: "0+1x30" };
-const cases: Case[] = [
+const cases: NamedAlertCase[] = [
     {
         name: "a failed workflow fires",
         input_series: [succeeded, { series: 'argo_workflows_total_count{namespace="platform-mlops",phase="Failed"}', values: "0x10 1x20" }],
@@ -76,7 +74,8 @@ const cases: Case[] = [
     },
 ];
 
-const promtoolTest = (stack: string, testCases: Case[]) => promtoolAlertTest(platformRuleGroups(ruleInputs(stackConfig(stack))), testCases);
+const promtoolTest = (stack: string, testCases: NamedAlertCase[]) =>
+    promtoolAlertTest(platformRuleGroups(ruleInputs(stackConfig(stack))), testCases);
 
 describe("monitoring/Argo Workflows alerts under promtool test rules", () => {
     it("covers every Argo Workflows alert with a firing and a silent case", () => {
